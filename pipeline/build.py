@@ -1,0 +1,205 @@
+"""What ``reel render`` and ``reel figure`` do: traces → renders → chapters → manifest.
+
+Each step is skipped when its key says nothing it depends on has changed;
+the keys are computed in ``pipeline.traces`` (traces) and ``pipeline.render``
+(renders), and this module only decides the order.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from pipeline.artifacts import write_manifest
+from pipeline.assemble import assemble_book, assemble_chapter
+from pipeline.errors import UsageError
+from pipeline.media import require_ffmpeg
+from pipeline.registry import CHAPTERS, Entry, chapter_entries, resolve_targets
+from pipeline.render import RenderJob, quality_name, run_jobs, scene_job, still_job, titlecard_job
+from pipeline.traces import TraceSpec, TraceStore, discover_sims, parse_overrides, sim_info
+
+__all__ = ["Report", "parse_sim_overrides", "ensure_traces", "render", "figures", "assemble_only"]
+
+
+@dataclass
+class Report:
+    """What a run did, for the summary line and for tests."""
+
+    traces_computed: list[str] = field(default_factory=list)
+    rendered: list[str] = field(default_factory=list)
+    fresh: list[str] = field(default_factory=list)
+    chapters: dict[str, str] = field(default_factory=dict)
+    book: str | None = None
+    manifest: Path | None = None
+
+    def summary(self) -> str:
+        built = [c for c, state in self.chapters.items() if state == "assembled"]
+        parts = [
+            f"{len(self.traces_computed)} trace(s) computed",
+            f"{len(self.rendered)} render(s)",
+            f"{len(self.fresh)} up to date",
+        ]
+        if built:
+            parts.append("assembled " + ", ".join(built))
+        if self.book == "assembled":
+            parts.append("assembled book")
+        return "; ".join(parts)
+
+
+def parse_sim_overrides(assignments: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """``["perceptron.lr=0.5"]`` → ``{"perceptron": {"lr": 0.5}}``, validated."""
+    per_sim: dict[str, list[str]] = defaultdict(list)
+    for item in assignments:
+        name, dot, rest = item.partition(".")
+        if not dot or "=" not in rest:
+            raise UsageError(f"bad --set {item!r}: expected SIM.KEY=VALUE (e.g. perceptron.lr=0.5)")
+        per_sim[name].append(rest)
+    return {name: parse_overrides(sim_info(name), items) for name, items in per_sim.items()}
+
+
+class Reporter:
+    """A rich progress bar, or nothing with ``quiet``."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.console = Console(stderr=True)
+        self.progress: Progress | None = None
+
+    def __enter__(self) -> "Reporter":
+        if not self.quiet:
+            self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                     TimeElapsedColumn(), console=self.console, transient=True)
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress:
+            self.progress.stop()
+
+    def task(self, description: str, total: int) -> int | None:
+        return self.progress.add_task(description, total=total) if self.progress else None
+
+    def advance(self, task: int | None, description: str | None = None) -> None:
+        if self.progress and task is not None:
+            self.progress.update(task, advance=1, **({"description": description} if description else {}))
+
+    def log(self, message: str) -> None:
+        if not self.quiet:
+            self.console.print(message, highlight=False)
+
+
+def ensure_traces(names: Iterable[str], overrides: dict[str, dict[str, Any]], reporter: Reporter,
+                  report: Report) -> dict[str, tuple[str, Path]]:
+    """Compute every trace the scenes need (cache hits are free)."""
+    store = TraceStore()
+    names = sorted(set(names))
+    known = discover_sims()
+    for name in names:
+        if name.partition(".")[0] not in known:
+            raise UsageError(f"a scene reads trace {name!r}, but sims/ has no such sim")
+    task = reporter.task("traces", len(names))
+    found = {}
+    for name in names:
+        result = store.ensure(TraceSpec.from_name(name, overrides))
+        if not result.cached:
+            report.traces_computed.append(name)
+            reporter.log(f"computed {name} in {result.meta['wall_s']:.2f} s")
+        found[name] = (result.key, result.path)
+        reporter.advance(task)
+    return found
+
+
+def _run(jobs: list[RenderJob], workers: int, force: bool, reporter: Reporter, report: Report) -> None:
+    stale = [j for j in jobs if force or not j.fresh]
+    report.fresh += [j.label for j in jobs if j not in stale]
+    if not stale:
+        return
+    require_ffmpeg()
+    task = reporter.task(f"rendering {len(stale)}", len(stale))
+    running: set[str] = set()
+
+    def started(job: RenderJob) -> None:
+        running.add(job.label)
+        if reporter.progress and task is not None:
+            reporter.progress.update(task, description=f"rendering {', '.join(sorted(running))[:60]}")
+
+    def done(job: RenderJob) -> None:
+        running.discard(job.label)
+        report.rendered.append(job.label)
+        reporter.log(f"rendered {job.label}")
+        reporter.advance(task)
+
+    run_jobs(stale, workers, on_start=started, on_done=done, force=True)
+
+
+def render(targets: Iterable[str], quality: str = "m", workers: int = 2, force: bool = False,
+           sets: Iterable[str] = (), quiet: bool = False) -> Report:
+    """Videos, stills, chapter videos, book and manifest for the targets (default: everything)."""
+    quality_name(quality)
+    targets = list(targets)
+    overrides = parse_sim_overrides(sets)
+    entries = resolve_targets(targets, kinds=("scene", "figure"))
+    report = Report()
+    with Reporter(quiet) as reporter:
+        traces = ensure_traces((t for e in entries for t in e.traces), overrides, reporter, report)
+        jobs = _jobs_for(entries, quality, traces, stills=True)
+        chapters = sorted({e.chapter for e in entries if e.kind == "scene"}, key=lambda c: c.number)
+        cards = {c.tag: titlecard_job(c, quality) for c in chapters}
+        _run(jobs + list(cards.values()), workers, force, reporter, report)
+        for chapter in chapters:
+            state = assemble_chapter(chapter, cards[chapter.tag].artifact, quality, force)
+            if state:
+                report.chapters[chapter.tag] = state
+                if state == "assembled":
+                    reporter.log(f"assembled {chapter.tag}")
+        if not targets:
+            ready = [c for c in CHAPTERS if any(e.implemented and e.kind == "scene" for e in chapter_entries(c))]
+            report.book = assemble_book(ready, quality, force)
+        report.manifest = write_manifest()
+    return report
+
+
+def figures(targets: Iterable[str], workers: int = 2, force: bool = False, sets: Iterable[str] = (),
+            quiet: bool = False) -> Report:
+    """Still PNGs only, for scenes and diagram figures."""
+    overrides = parse_sim_overrides(sets)
+    entries = resolve_targets(list(targets), kinds=("scene", "figure"))
+    report = Report()
+    with Reporter(quiet) as reporter:
+        traces = ensure_traces((t for e in entries for t in e.traces), overrides, reporter, report)
+        jobs = [still_job(e, {n: traces[n] for n in e.traces}) for e in entries]
+        _run(jobs, workers, force, reporter, report)
+        report.manifest = write_manifest()
+    return report
+
+
+def _jobs_for(entries: list[Entry], quality: str, traces: dict[str, tuple[str, Path]], stills: bool) -> list[RenderJob]:
+    jobs = []
+    for entry in entries:
+        mine = {n: traces[n] for n in entry.traces}
+        if entry.kind == "scene":
+            jobs.append(scene_job(entry, quality, mine))
+        if stills:
+            jobs.append(still_job(entry, mine))
+    return jobs
+
+
+def assemble_only(quality: str = "m", quiet: bool = False) -> Report:
+    """Chapter and book videos from scenes already rendered (title cards rendered if missing)."""
+    report = Report()
+    with Reporter(quiet) as reporter:
+        chapters = [c for c in CHAPTERS if any(e.implemented and e.kind == "scene" for e in chapter_entries(c))]
+        cards = {c.tag: titlecard_job(c, quality) for c in chapters}
+        _run(list(cards.values()), 1, False, reporter, report)
+        for chapter in chapters:
+            state = assemble_chapter(chapter, cards[chapter.tag].artifact, quality)
+            if state:
+                report.chapters[chapter.tag] = state
+        report.book = assemble_book(chapters, quality)
+        report.manifest = write_manifest()
+    return report

@@ -1,0 +1,217 @@
+"""``reel``: the command line of the book's animation pipeline."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from typing import Any, Callable
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from pipeline.errors import ComputeError, UsageError
+from pipeline.paths import cache_dir, output_dir
+
+QUALITY_HELP = "l=480p15, m=720p30 (default), h=1080p60, p=1440p60, k=2160p60"
+DEFAULT_JOBS = os.cpu_count() or 1
+out = Console(highlight=False, soft_wrap=True)
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def handled(fn: Callable) -> Callable:
+    """Turn our errors into a one-line message and an exit status (2: bad input, 1: failed)."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except UsageError as exc:
+            _fail(str(exc), 2)
+        except ComputeError as exc:
+            _fail(str(exc), 1)
+        except KeyboardInterrupt:
+            _fail("interrupted; finished artifacts are kept, partial ones discarded", 130)
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Animations and figures for 人工神经网络小史, computed from real simulations."""
+
+
+quality_option = click.option("-q", "--quality", type=click.Choice(["l", "m", "h", "p", "k"]), default="m",
+                              show_default=True, help=QUALITY_HELP)
+jobs_option = click.option("--jobs", "-j", type=click.IntRange(min=1), default=DEFAULT_JOBS, show_default=True,
+                           help="renders run in parallel")
+quiet_option = click.option("--quiet", is_flag=True, help="no progress display")
+set_option = click.option("--set", "sets", multiple=True, metavar="SIM.KEY=VALUE",
+                          help="override a sim parameter (repeatable)")
+
+
+@main.command("list")
+@quality_option
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+@handled
+def list_cmd(quality: str, as_json: bool) -> None:
+    """Chapters, scenes and figures, and whether each is rendered."""
+    from pipeline.status import entry_status
+
+    rows = entry_status(quality)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    last = None
+    for row in rows:
+        if row["chapter"] != last:
+            last = row["chapter"]
+            out.print(f"[bold]ch{row['chapter']:02d}  {row['title']}[/]")
+        colour = {"rendered": "green", "stale": "yellow", "not rendered": "cyan"}.get(row["status"], "dim")
+        traces = ", ".join(f"{t['name']}{'' if t['cached'] else '*'}" for t in row["traces"])
+        kind = f"figure {row['diagram']}" if row["kind"] == "figure" else "scene"
+        out.print(f"      {row['name']:<26} {kind:<13} [{colour}]{row['status']:<20}[/] {traces}")
+    scenes = [r for r in rows if r["kind"] == "scene"]
+    done = sum(r["status"] != "not yet implemented" for r in scenes)
+    out.print(f"\n{len(scenes)} scenes ({done} implemented), "
+              f"{len(rows) - len(scenes)} diagram figures; quality {quality}; * = trace not computed yet")
+
+
+@main.command()
+@click.argument("names", nargs=-1)
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="override a parameter (repeatable)")
+@click.option("--seed", type=int, default=None, help="seed (default: the sim's own)")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default=None, help="for torch sims")
+@click.option("--force", is_flag=True, help="recompute even if cached")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object per trace")
+@quiet_option
+@handled
+def sims(names: tuple[str, ...], sets: tuple[str, ...], seed: int | None, device: str | None, force: bool,
+         as_json: bool, quiet: bool) -> None:
+    """Compute traces (cache hits are free). NAME is a sim or sim.variant."""
+    from pipeline.simrun import run_sims
+
+    for row in run_sims(names, sets, seed, device, force, quiet or as_json):
+        if as_json:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        else:
+            state = "cached" if row["cached"] else f"computed in {row['wall_s']:.2f} s"
+            metrics = ", ".join(f"{k}={_short(v)}" for k, v in row["metrics"].items())
+            out.print(f"[bold]{row['sim']}.{row['variant']}[/] ({state}, key {row['key'][:12]}): {metrics}")
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
+@main.command()
+@click.argument("targets", nargs=-1)
+@quality_option
+@jobs_option
+@click.option("--force", is_flag=True, help="re-render even if up to date")
+@set_option
+@quiet_option
+@handled
+def render(targets: tuple[str, ...], quality: str, jobs: int, force: bool, sets: tuple[str, ...], quiet: bool) -> None:
+    """Compute traces, render scenes and stills, assemble chapter videos.
+
+    TARGET is ch01, ch01.PerceptronLine or PerceptronLine; none means everything.
+    """
+    from pipeline.build import render as build_render
+
+    report = build_render(targets, quality, jobs, force, sets, quiet)
+    click.echo(report.summary())
+
+
+@main.command()
+@click.argument("targets", nargs=-1, required=True)
+@jobs_option
+@click.option("--force", is_flag=True, help="re-render even if up to date")
+@set_option
+@quiet_option
+@handled
+def figure(targets: tuple[str, ...], jobs: int, force: bool, sets: tuple[str, ...], quiet: bool) -> None:
+    """Regenerate still PNG(s) (1080p) only, into output/figures/."""
+    from pipeline.build import figures
+
+    report = figures(targets, jobs, force, sets, quiet)
+    click.echo(report.summary())
+
+
+@main.command()
+@quality_option
+@quiet_option
+@handled
+def assemble(quality: str, quiet: bool) -> None:
+    """Chapter and book videos from the scenes already rendered."""
+    from pipeline.build import assemble_only
+
+    click.echo(assemble_only(quality, quiet).summary())
+
+
+@main.command()
+@click.argument("chapters", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="a JSON list of rows")
+@quiet_option
+@handled
+def check(chapters: tuple[str, ...], as_json: bool, quiet: bool) -> None:
+    """The book's printed numbers next to what the sims computed (the errata report)."""
+    from pipeline.errata import errata_rows
+
+    rows = errata_rows(chapters, quiet or as_json)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    table = Table(box=None, pad_edge=False)
+    for column in ("id", "quantity", "book", "computed", "status", "note"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        colour = {"equal": "green", "different": "yellow"}.get(row["status"], "red")
+        table.add_row(row["id"], row["quantity"], _short(row["book"]), _short(row["computed"]),
+                      f"[{colour}]{row['status']}[/]", row["note"])
+    out.print(table)
+    counts = {s: sum(r["status"] == s for r in rows) for s in ("equal", "different", "not_reproducible")}
+    out.print(", ".join(f"{n} {s}" for s, n in counts.items()))
+
+
+@main.command()
+@handled
+def doctor() -> None:
+    """Check the system tools and libraries rendering needs; say how to fix what is missing."""
+    from pipeline.doctor import run_checks
+
+    ok = True
+    for check_ in run_checks():
+        mark = "[green]ok[/]  " if check_.ok else "[red]MISSING[/]"
+        out.print(f"{mark} {check_.name}: {check_.detail}")
+        if not check_.ok:
+            ok = False
+            out.print(f"      fix: [bold]{check_.fix}[/]")
+    sys.exit(0 if ok else 1)
+
+
+@main.command()
+@click.option("--all", "everything", is_flag=True, help="also delete rendered videos, figures and the manifest")
+def clean(everything: bool) -> None:
+    """Remove caches (traces, render records, manim media)."""
+    target = output_dir() if everything else cache_dir()
+    if target.is_dir():
+        for child in target.iterdir():
+            if child.name == ".gitkeep":
+                continue
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+    click.echo(f"removed {'everything under' if everything else 'caches in'} {target}")
+
+
+if __name__ == "__main__":
+    main()

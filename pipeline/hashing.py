@@ -1,0 +1,118 @@
+"""Cache keys: a step is redone because one of its inputs changed, for no other reason.
+
+A key is the SHA-256 of a JSON document listing the inputs. Source inputs are
+a module plus every project module it imports, found by reading the code
+(``ast``), so nothing needs importing to know whether work is stale.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from pipeline.paths import ROOT
+
+__all__ = ["digest", "file_sha256", "source_closure", "package_version"]
+
+PROJECT_PACKAGES = ("sims", "scenes", "pipeline")
+
+
+def digest(inputs: dict[str, Any]) -> str:
+    """The key of a step: a stable hash of its inputs."""
+    blob = json.dumps(inputs, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _module_file(dotted: str) -> Path | None:
+    parts = dotted.split(".")
+    if parts[0] not in PROJECT_PACKAGES:
+        return None
+    base = ROOT.joinpath(*parts)
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            # `from sims import perceptron` imports a submodule
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def source_closure(path: Path) -> list[tuple[str, str]]:
+    """``(relative path, sha256)`` of a module and every project module it imports."""
+    path = path.resolve()
+    seen: dict[Path, str] = {}
+    todo = [path]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen[current] = file_sha256(current)
+        for name in _imported_modules(current):
+            found = _module_file(name)
+            if found is not None and found not in seen:
+                todo.append(found)
+    return sorted((str(p.relative_to(ROOT)), h) for p, h in seen.items())
+
+
+@lru_cache(maxsize=None)
+def package_version(name: str) -> str | None:
+    """Installed version of a distribution, without importing it."""
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def class_slice(path: Path, keep: str, drop: set[str]) -> str:
+    """The module's source without the classes in ``drop`` (unless ``keep`` inherits from them).
+
+    A chapter module holds several scenes; editing one of them should make
+    only that one stale, while an edit to a shared helper above them makes
+    all of them stale.
+    """
+    text = path.read_text(encoding="utf-8")
+    tree = ast.parse(text)
+    classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
+    ancestors, todo = set(), [keep]
+    while todo:
+        node = classes.get(todo.pop())
+        for base in node.bases if node else ():
+            if isinstance(base, ast.Name) and base.id not in ancestors:
+                ancestors.add(base.id)
+                todo.append(base.id)
+    lines = text.splitlines(keepends=True)
+    removed = [n for name, n in classes.items() if name in drop and name != keep and name not in ancestors]
+    for node in sorted(removed, key=lambda n: n.lineno, reverse=True):
+        start = (node.decorator_list[0].lineno if node.decorator_list else node.lineno) - 1
+        del lines[start:node.end_lineno]
+    return "".join(lines)
+
+
+def scene_sources(path: Path, scene: str, sibling_scenes: set[str]) -> list[tuple[str, str]]:
+    """Like ``source_closure``, but the module itself counts only with ``scene``'s own class."""
+    own = str(path.resolve().relative_to(ROOT))
+    sliced = hashlib.sha256(class_slice(path, scene, sibling_scenes).encode("utf-8")).hexdigest()
+    return [(rel, sliced if rel == own else h) for rel, h in source_closure(path)]

@@ -1,0 +1,270 @@
+"""The trace store: compute each trace once, keyed on everything it depends on.
+
+A trace is named by ``sim.variant`` (``perceptron.and``). Its key hashes the
+sim's source closure, the variant, any parameter overrides, the seed and the
+numpy/torch versions - all known without importing the sim. Stored as
+``cache/traces/<sim>.<variant>/<key>.npz`` + ``.json``; the JSON is written
+last and records the npz's SHA-256, so a half-written or damaged trace is
+detected and recomputed.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import importlib
+import json
+import os
+import platform
+import tempfile
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+from filelock import FileLock
+
+from pipeline.errors import ComputeError, UsageError, closest
+from pipeline.hashing import digest, file_sha256, package_version, source_closure
+from pipeline.paths import ROOT, cache_dir
+from sims.trace import Trace
+
+__all__ = ["SimInfo", "TraceSpec", "discover_sims", "sim_info", "parse_overrides", "TraceStore"]
+
+SIMS_DIR = ROOT / "sims"
+NOT_SIMS = {"__init__", "trace"}
+
+
+@dataclass(frozen=True)
+class SimInfo:
+    """What the pipeline knows about a sim from reading its source."""
+
+    name: str
+    path: Path
+    variants: tuple[str, ...]
+    seed: int
+
+    def module(self) -> Any:
+        return importlib.import_module(f"sims.{self.name}")
+
+
+def _literal_assignments(path: Path) -> dict[str, Any]:
+    values = {}
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            try:
+                values[node.targets[0].id] = ast.literal_eval(node.value)
+            except ValueError:
+                pass
+    return values
+
+
+def discover_sims() -> dict[str, SimInfo]:
+    """Every module in ``sims/`` that defines ``run`` and ``VARIANTS``."""
+    stamp = tuple((p, p.stat().st_mtime_ns) for p in sorted(SIMS_DIR.glob("*.py")))
+    return _discover(stamp)
+
+
+@lru_cache(maxsize=4)
+def _discover(stamp: tuple[tuple[Path, int], ...]) -> dict[str, SimInfo]:
+    found = {}
+    for path, _ in stamp:
+        if path.stem in NOT_SIMS or path.stem.startswith("_"):
+            continue
+        values = _literal_assignments(path)
+        if "VARIANTS" not in values or "def run(" not in path.read_text(encoding="utf-8"):
+            continue  # a helper module shared by several sims
+        found[path.stem] = SimInfo(path.stem, path, tuple(values["VARIANTS"]), int(values.get("SEED", 0)))
+    return found
+
+
+def sim_info(name: str) -> SimInfo:
+    sims = discover_sims()
+    if name not in sims:
+        raise UsageError(f"unknown sim {name!r}; {closest(name, sims)}")
+    return sims[name]
+
+
+def _coerce(text: str, default: Any, key: str) -> Any:
+    """Parse a ``--set`` value as the type of the field's default."""
+    try:
+        if isinstance(default, bool):
+            if text.lower() in ("1", "true", "yes", "on"):
+                return True
+            if text.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError
+        if isinstance(default, int):
+            return int(text)
+        if isinstance(default, float):
+            return float(text)
+        if isinstance(default, tuple):
+            return tuple(type(default[0])(v) if default else v for v in text.split(","))
+        return text
+    except ValueError:
+        kind = {bool: "true/false", int: "an integer", float: "a number", tuple: "a comma-separated list"}
+        raise UsageError(f"bad value for {key}: {text!r} is not {kind.get(type(default), 'valid')}") from None
+
+
+def parse_overrides(sim: SimInfo, assignments: Iterable[str]) -> dict[str, Any]:
+    """``["lr=0.5"]`` → ``{"lr": 0.5}``, checked against the sim's ``Params``."""
+    assignments = list(assignments)
+    if not assignments:
+        return {}
+    defaults = {f.name: f.default for f in dataclasses.fields(sim.module().Params)}
+    overrides = {}
+    for item in assignments:
+        key, sep, text = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise UsageError(f"bad --set {item!r}: expected KEY=VALUE")
+        if key not in defaults:
+            raise UsageError(f"{sim.name} has no parameter {key!r}; {closest(key, defaults)}")
+        overrides[key] = _coerce(text.strip(), defaults[key], f"{sim.name}.{key}")
+    return overrides
+
+
+@dataclass(frozen=True)
+class TraceSpec:
+    """One trace to compute: a sim variant with optional overrides and seed."""
+
+    sim: str
+    variant: str
+    overrides: tuple[tuple[str, Any], ...] = ()
+    seed: int | None = None
+
+    @classmethod
+    def from_name(cls, name: str, overrides: dict[str, dict[str, Any]] | None = None) -> "TraceSpec":
+        """``"perceptron.and"`` (+ per-sim overrides) → a spec."""
+        sim, _, variant = name.partition(".")
+        return cls(sim, variant or "default", tuple(sorted((overrides or {}).get(sim, {}).items())))
+
+    @property
+    def name(self) -> str:
+        return f"{self.sim}.{self.variant}"
+
+    def effective_seed(self, info: SimInfo) -> int:
+        return info.seed if self.seed is None else self.seed
+
+    def key(self) -> str:
+        info = sim_info(self.sim)
+        return digest({
+            "sources": source_closure(info.path),
+            "sim": self.sim,
+            "variant": self.variant,
+            "overrides": dict(self.overrides),
+            "seed": self.effective_seed(info),
+            "numpy": package_version("numpy"),
+            "torch": package_version("torch"),
+        })
+
+
+@dataclass
+class TraceResult:
+    spec: TraceSpec
+    key: str
+    path: Path
+    cached: bool
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def _atomic_write_bytes(path: Path, writer) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            writer(f)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class TraceStore:
+    """Computes traces on demand and keeps them under ``cache/traces``."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root or cache_dir() / "traces"
+
+    def paths(self, spec: TraceSpec, key: str) -> tuple[Path, Path]:
+        stem = self.root / spec.name / key[:20]
+        return stem.with_suffix(".npz"), stem.with_suffix(".json")
+
+    def valid(self, npz: Path, meta_path: Path) -> dict[str, Any] | None:
+        """The stored metadata if the trace is complete and undamaged, else None."""
+        if not (npz.is_file() and meta_path.is_file()):
+            return None
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if meta.get("npz_sha256") != file_sha256(npz):
+            return None
+        return meta
+
+    def is_cached(self, spec: TraceSpec) -> bool:
+        return self.valid(*self.paths(spec, spec.key())) is not None
+
+    def ensure(self, spec: TraceSpec, force: bool = False) -> TraceResult:
+        """Return the stored trace for ``spec``, computing it if missing or damaged."""
+        info = sim_info(spec.sim)
+        if spec.variant not in info.variants:
+            raise UsageError(f"{spec.sim} has no variant {spec.variant!r}; {closest(spec.variant, info.variants)}")
+        key = spec.key()
+        npz, meta_path = self.paths(spec, key)
+        npz.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(npz.with_suffix(".lock"))):
+            meta = None if force else self.valid(npz, meta_path)
+            if meta is not None:
+                return TraceResult(spec, key, npz, True, meta)
+            meta = self._compute(spec, info, key, npz, meta_path)
+        return TraceResult(spec, key, npz, False, meta)
+
+    def load(self, spec: TraceSpec) -> Trace:
+        return Trace.load(self.ensure(spec).path)
+
+    def _compute(self, spec: TraceSpec, info: SimInfo, key: str, npz: Path, meta_path: Path) -> dict[str, Any]:
+        module = info.module()
+        variant = module.VARIANTS[spec.variant]
+        try:
+            params = dataclasses.replace(module.Params(), **{**variant, **dict(spec.overrides)})
+        except (TypeError, ValueError) as exc:
+            raise UsageError(f"bad parameters for {spec.name}: {exc}") from None
+        seed = spec.effective_seed(info)
+        start = time.perf_counter()
+        try:
+            trace = module.run(params, seed)
+        except Exception as exc:  # a failing sim must name itself
+            raise ComputeError(f"sim {spec.name} failed: {type(exc).__name__}: {exc}") from exc
+        wall = time.perf_counter() - start
+        _atomic_write_bytes(npz, lambda f: np.savez_compressed(f, **trace.arrays))
+        meta = {
+            "sim": spec.sim,
+            "variant": spec.variant,
+            "key": key,
+            "params": dataclasses.asdict(params),
+            "overrides": dict(spec.overrides),
+            "seed": seed,
+            "metrics": trace.metrics,
+            "wall_s": round(wall, 4),
+            "versions": {
+                "python": platform.python_version(),
+                "numpy": package_version("numpy"),
+                "torch": package_version("torch"),
+            },
+            "arrays": {name: [str(a.dtype), list(a.shape)] for name, a in trace.arrays.items()},
+            "npz_sha256": file_sha256(npz),
+        }
+        text = json.dumps(meta, ensure_ascii=False, indent=1, default=_json_default)
+        _atomic_write_bytes(meta_path, lambda f: f.write(text.encode("utf-8")))
+        return meta
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return str(value)

@@ -1,0 +1,77 @@
+"""The CLI's contract: clear errors with exit 2, the book's inventory, machine-readable output."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import reel
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["render", "chXX"], "ch1"),  # names the closest chapters
+        (["render", "NoSuchScene"], "unknown target 'NoSuchScene'"),
+        (["render", "PerceptronLin"], "PerceptronLine"),
+        (["render", "-q", "z"], "'z' is not one of"),
+        (["render", "--set", "perceptron.lrr=1"], "lr"),
+        (["render", "--set", "perceptron.max_epochs=lots"], "not an integer"),
+        (["render", "--set", "perceptronn.lr=1"], "perceptron"),
+        (["render", "--set", "perceptron.gate=NAND", "ch01"], "gate must be one of"),
+        (["render", "Backprop"], "not implemented yet"),
+        (["figure", "ch01.Nope"], "unknown target"),
+        (["sims", "nosuchsim"], "unknown sim"),
+        (["sims", "perceptron.nand"], "and"),
+        (["sims", "perceptron", "--device", "cuda"], "no device option"),
+        (["check", "ch99"], "unknown chapter"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(args, expected, out):
+    proc = reel(*args)
+    assert proc.returncode == 2, proc.stderr
+    assert expected in proc.stderr
+    assert "Traceback" not in proc.stderr
+    if args[0] != "render" or "-q" not in args:  # click's own usage errors print a usage block
+        assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_list_shows_all_chapters_and_29_scenes(out):
+    proc = reel("list", "--json", check=True)
+    rows = json.loads(proc.stdout)
+    scenes = [r for r in rows if r["kind"] == "scene"]
+    assert len(scenes) == 29
+    assert {r["chapter"] for r in rows} == set(range(1, 17))
+    assert {"PerceptronLine", "XORImpossible", "TwoLines", "MCTSGrowth"} <= {r["name"] for r in scenes}
+    ch1 = {r["name"]: r["status"] for r in scenes if r["chapter"] == 1}
+    assert ch1 == {"PerceptronLine": "not rendered", "XORImpossible": "not rendered"}
+    text = reel("list", check=True).stdout
+    assert "感知机" in text and "not yet implemented" in text and "29 scenes" in text
+
+
+def test_sims_json_reports_metadata_and_cache(out):
+    first = [json.loads(line) for line in reel("sims", "perceptron", "--json", check=True).stdout.splitlines()]
+    assert [(r["sim"], r["variant"]) for r in first] == [("perceptron", v) for v in ("and", "or", "xor")]
+    assert not any(r["cached"] for r in first)
+    assert first[0]["metrics"]["mistakes"] == 11 and first[0]["params"]["lr"] == 1.0
+    again = json.loads(reel("sims", "perceptron.and", "--json", check=True).stdout)
+    assert again["cached"] and again["key"] == first[0]["key"]
+    changed = json.loads(reel("sims", "perceptron.and", "--set", "lr=2", "--json", check=True).stdout)
+    assert changed["key"] != first[0]["key"] and changed["params"]["lr"] == 2.0
+
+
+def test_check_reports_chapter_one(out):
+    proc = reel("check", "ch01", "--json", check=True)
+    rows = json.loads(proc.stdout)
+    assert [r["id"] for r in rows][:2] == ["R01.1", "R01.2"]
+    assert all(set(r) == {"id", "chapter", "quantity", "book", "computed", "status", "note"} for r in rows)
+    assert all(r["status"] == "equal" for r in rows)
+    table = reel("check", "ch01", check=True).stdout
+    assert "R01.10" in table and "398" in table
+
+
+def test_doctor_names_every_tool(out):
+    proc = reel("doctor")
+    for name in ("ffmpeg", "latex", "dvisvgm", "CJK font", "cairo/pango", "torch"):
+        assert name in proc.stdout
