@@ -10,7 +10,6 @@ from typing import Any, Callable
 
 import click
 from rich.console import Console
-from rich.table import Table
 
 from pipeline.errors import ComputeError, UsageError
 from pipeline.paths import cache_dir, output_dir
@@ -109,7 +108,7 @@ def sims(names: tuple[str, ...], sets: tuple[str, ...], seed: int | None, device
 
 def _short(value: Any) -> str:
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return f"{value:.6g}"
     text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 40 else text[:37] + "…"
 
@@ -172,14 +171,14 @@ def check(chapters: tuple[str, ...], as_json: bool, quiet: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
-    table = Table(box=None, pad_edge=False)
-    for column in ("id", "quantity", "book", "computed", "status", "note"):
-        table.add_column(column, overflow="fold")
+    previous_note = None
     for row in rows:
         colour = {"equal": "green", "different": "yellow"}.get(row["status"], "red")
-        table.add_row(row["id"], row["quantity"], _short(row["book"]), _short(row["computed"]),
-                      f"[{colour}]{row['status']}[/]", row["note"])
-    out.print(table)
+        out.print(f"{row['id']:<8} {row['quantity']:<34} book {_short(row['book']):<16} "
+                  f"computed {_short(row['computed']):<18} [{colour}]{row['status']}[/]")
+        if row["note"] and row["note"] != previous_note:
+            out.print(f"[dim]{'':9}{row['note']}[/]")
+        previous_note = row["note"]
     counts = {s: sum(r["status"] == s for r in rows) for s in ("equal", "different", "not_reproducible")}
     out.print(", ".join(f"{n} {s}" for s, n in counts.items()))
 
