@@ -64,10 +64,10 @@ def glyph(label: int, at: np.ndarray) -> VMobject:
     return Circle(radius=r, color=PALETTE.negative, stroke_width=5).move_to(at)
 
 
-def legend() -> VGroup:
+def legend(shading: bool = True) -> VGroup:
     """× / ○ / shading, in one line at the top centre, so a still explains itself."""
     swatch = Square(0.26, stroke_width=0, fill_color=PALETTE.positive, fill_opacity=0.3)
-    items = [(glyph(1, ORIGIN), "类别 1"), (glyph(0, ORIGIN), "类别 0"), (swatch, "判为 1 的一侧")]
+    items = [(glyph(1, ORIGIN), "类别 1"), (glyph(0, ORIGIN), "类别 0")] + [(swatch, "判为 1 的一侧")] * shading
     group = VGroup(*(VGroup(mark.scale(0.8), cjk(text, 22, PALETTE.muted)).arrange(RIGHT, buff=0.12)
                      for mark, text in items)).arrange(RIGHT, buff=0.45)
     return group.move_to(LEGEND_CENTER)
@@ -378,3 +378,71 @@ class XORImpossible(PerceptronScene):
     def conclude(self) -> None:
         self.caption("XOR 线性不可分：\n单层感知机无论怎样学都无解")
         self.hold(2.5)
+
+
+class Fig_XORLayout(PerceptronScene):
+    """D01.1: the XOR layout, with lines the perceptron actually tried, each wrong somewhere."""
+
+    TRACES = ("perceptron.xor",)
+    TITLE = "图 1-1 · XOR 的四个点"
+
+    def construct(self) -> None:
+        t = self.trace("perceptron.xor")
+        self.inputs, self.labels = t["inputs"], t["labels"]
+        self.plane = InputPlane()
+        self.add(self.plane, legend(shading=False), sample_glyphs(self.plane, self.inputs, self.labels))
+        tried = VGroup()
+        for n, k in enumerate(self.distinct_last_states(t, 2), start=1):
+            w, b = t["update_w"][k], float(t["update_b"][k])
+            low, high = sorted(visible_segment(w, b), key=lambda end: end[1])
+            wrong = int(np.sum((self.inputs @ w + b >= 0).astype(int) != self.labels))
+            line = DashedLine(self.plane.c2p(*low), self.plane.c2p(*high), color=PALETTE.muted, stroke_width=4)
+            tag = cjk(f"线{n}", 22, PALETTE.muted).next_to(self.plane.c2p(*high), UP, buff=0.1)
+            label = VGroup(cjk(f"线{n}", 24, PALETTE.muted), math(linear_tex(w, b), 28, PALETTE.muted),
+                           cjk(f"错 {wrong} 个", 24, PALETTE.error))
+            tried.add(VGroup(VGroup(line, tag), label.arrange(RIGHT, buff=0.2)))
+        notes = VGroup(*(item[1] for item in tried)).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
+        heading = cjk("感知机第 100 轮里试过的两条线：", 26)
+        block = VGroup(heading, notes).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
+        block.align_to(RULES_LEFT, LEFT).to_edge(UP, buff=1.4)
+        self.add(*(item[0] for item in tried), block)
+        self.caption("任何一条直线都没法把 × 和 ○\n分到两侧")
+        self.hold(1.5)
+
+    @staticmethod
+    def distinct_last_states(t, n: int) -> list[int]:
+        """Indices of the last ``n`` updates whose lines differ and cross the view."""
+        found, seen = [], set()
+        for k in range(len(t["update_b"]) - 1, -1, -1):
+            state = (*t["update_w"][k], float(t["update_b"][k]))
+            if state not in seen and visible_segment(t["update_w"][k], float(t["update_b"][k])) is not None:
+                seen.add(state)
+                found.append(k)
+            if len(found) == n:
+                break
+        return found
+
+
+class Fig_ANDLayout(PerceptronScene):
+    """D01.2: the AND layout with the learned boundary, drawn where it really is."""
+
+    TRACES = ("perceptron.and",)
+    TITLE = "图 1-2 · AND 与学到的边界"
+
+    def construct(self) -> None:
+        t = self.trace("perceptron.and")
+        self.inputs, self.labels = t["inputs"], t["labels"]
+        w, b = t["final_w"], float(t["final_b"])
+        self.plane = InputPlane()
+        self.add(self.plane, legend(), boundary(self.plane, w, b),
+                 sample_glyphs(self.plane, self.inputs, self.labels))
+        eq = VGroup(cjk("边界", 26, PALETTE.muted), math(linear_tex(w, b), 32, PALETTE.learned)).arrange(RIGHT)
+        on_line = [x for x in self.inputs if float(w @ x + b) == 0]
+        notes = VGroup(eq)
+        for x in on_line:
+            notes.add(cjk(f"({fmt(x[0])},{fmt(x[1])}) 恰好落在线上", 26))
+        notes.add(cjk("按 w·x + b ≥ 0 判为类别 1", 26, PALETTE.muted))
+        notes.arrange(DOWN, aligned_edge=LEFT, buff=0.3).align_to(RULES_LEFT, LEFT).to_edge(UP, buff=1.4)
+        self.add(notes)
+        self.caption("右上角被单独划进正类，\n靠的是等号那一侧")
+        self.hold(1.5)

@@ -54,7 +54,7 @@ def test_chapter_video_is_web_ready(rendered):
 
 def test_stills_are_1080p_pngs(rendered):
     root, _ = rendered
-    for scene in ("PerceptronLine", "XORImpossible"):
+    for scene in ("PerceptronLine", "XORImpossible", "Fig_XORLayout", "Fig_ANDLayout"):
         (stream,) = ffprobe(root / f"output/figures/ch01/{scene}.png")["streams"]
         assert (stream["width"], stream["height"]) == (1920, 1080)
 
@@ -72,7 +72,9 @@ def test_manifest_describes_the_chapter(rendered):
     data = (root / "output" / entry["path"]).read_bytes()
     assert entry["bytes"] == len(data) and entry["sha256"] == hashlib.sha256(data).hexdigest()
     kinds = sorted(a["kind"] for a in manifest["artifacts"])
-    assert kinds == ["chapter", "figure", "figure", "scene", "scene"]
+    assert kinds == ["chapter"] + ["figure"] * 4 + ["scene"] * 2  # 2 scene stills + diagrams D01.1, D01.2
+    diagrams = {a["scene"]: a.get("diagram") for a in manifest["artifacts"] if a["kind"] == "figure"}
+    assert diagrams["Fig_XORLayout"] == "D01.1" and diagrams["Fig_ANDLayout"] == "D01.2"
 
 
 def test_cache_rules(rendered):
