@@ -40,14 +40,18 @@ def read_record(artifact: Path) -> dict[str, Any] | None:
 
 
 def is_fresh(artifact: Path, key: str) -> bool:
-    """True if ``artifact`` exists, was made from ``key`` and has not been altered in size."""
+    """True if ``artifact`` exists, was made from ``key`` and is still the file recorded.
+
+    Size and mtime are enough when neither moved; if the mtime did (a copy, a
+    touch, an edit), the SHA-256 decides.
+    """
     record = read_record(artifact)
-    return (
-        record is not None
-        and record.get("key") == key
-        and artifact.is_file()
-        and artifact.stat().st_size == record.get("bytes")
-    )
+    if record is None or record.get("key") != key or not artifact.is_file():
+        return False
+    stat = artifact.stat()
+    if stat.st_size != record.get("bytes"):
+        return False
+    return stat.st_mtime_ns == record.get("mtime_ns") or file_sha256(artifact) == record.get("sha256")
 
 
 def publish(src: Path, artifact: Path, key: str, **fields: Any) -> dict[str, Any]:
@@ -63,7 +67,7 @@ def publish(src: Path, artifact: Path, key: str, **fields: Any) -> dict[str, Any
         "bytes": artifact.stat().st_size,
         "sha256": file_sha256(artifact),
     }
-    write_json_atomic(_record_path(artifact), record)
+    write_json_atomic(_record_path(artifact), {**record, "mtime_ns": artifact.stat().st_mtime_ns})
     return record
 
 
@@ -87,7 +91,7 @@ KIND_ORDER = {"book": 0, "chapter": 1, "scene": 2, "figure": 3}
 
 def write_manifest() -> Path:
     """``output/manifest.json``: every artifact, with kind, chapter, scene, path, key, size, sha256."""
-    artifacts = [r for r in records() if r.get("kind") in KIND_ORDER]
+    artifacts = [{k: v for k, v in r.items() if k != "mtime_ns"} for r in records() if r.get("kind") in KIND_ORDER]
     artifacts.sort(key=lambda r: (KIND_ORDER[r["kind"]], r.get("chapter") or 0, r.get("quality") or "", r["path"]))
     path = output_dir() / "manifest.json"
     write_json_atomic(path, {"artifacts": artifacts})

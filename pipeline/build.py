@@ -147,7 +147,7 @@ def render(targets: Iterable[str], quality: str = "m", workers: int = 2, force: 
     report = Report()
     with Reporter(quiet) as reporter:
         traces = ensure_traces((t for e in entries for t in e.traces), overrides, reporter, report)
-        jobs = _jobs_for(entries, quality, traces, stills=True)
+        jobs = _jobs_for(entries, quality, traces)
         chapters = sorted({e.chapter for e in entries if e.kind == "scene"}, key=lambda c: c.number)
         cards = {c.tag: titlecard_job(c, quality) for c in chapters}
         _run(jobs + list(cards.values()), workers, force, reporter, report)
@@ -178,14 +178,14 @@ def figures(targets: Iterable[str], workers: int = 2, force: bool = False, sets:
     return report
 
 
-def _jobs_for(entries: list[Entry], quality: str, traces: dict[str, tuple[str, Path]], stills: bool) -> list[RenderJob]:
+def _jobs_for(entries: list[Entry], quality: str, traces: dict[str, tuple[str, Path]]) -> list[RenderJob]:
+    """A video for every scene, a 1080p still for every scene and figure."""
     jobs = []
     for entry in entries:
         mine = {n: traces[n] for n in entry.traces}
         if entry.kind == "scene":
             jobs.append(scene_job(entry, quality, mine))
-        if stills:
-            jobs.append(still_job(entry, mine))
+        jobs.append(still_job(entry, mine))
     return jobs
 
 

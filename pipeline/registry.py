@@ -82,24 +82,27 @@ class Entry:
         return f"{self.chapter.tag}.{self.name}"
 
 
-def _scene_classes(path: Path, mtime_ns: int) -> dict[str, tuple[str, ...]]:
-    """Class name → its literal ``TRACES`` list, for every class in a scene module."""
-    return _scene_classes_cached(path, mtime_ns)
-
-
 @lru_cache(maxsize=64)
-def _scene_classes_cached(path: Path, mtime_ns: int) -> dict[str, tuple[str, ...]]:
-    classes = {}
+def _scene_classes(path: Path, mtime_ns: int) -> dict[str, tuple[str, ...]]:
+    """Class name → its literal ``TRACES`` (own or inherited within the module), cached per mtime."""
+    own: dict[str, tuple[str, ...] | None] = {}
+    bases: dict[str, list[str]] = {}
     for node in ast.parse(path.read_text(encoding="utf-8")).body:
         if not isinstance(node, ast.ClassDef):
             continue
-        traces: tuple[str, ...] = ()
+        own[node.name] = None
+        bases[node.name] = [b.id for b in node.bases if isinstance(b, ast.Name)]
         for item in node.body:
             if (isinstance(item, ast.Assign) and len(item.targets) == 1
                     and isinstance(item.targets[0], ast.Name) and item.targets[0].id == "TRACES"):
-                traces = tuple(ast.literal_eval(item.value))
-        classes[node.name] = traces
-    return classes
+                own[node.name] = tuple(ast.literal_eval(item.value))
+
+    def traces(name: str) -> tuple[str, ...]:
+        if own.get(name) is not None:
+            return own[name]
+        return next((traces(b) for b in bases.get(name, []) if b in own and traces(b)), ())
+
+    return {name: traces(name) for name in own}
 
 
 def chapter_entries(chapter: Chapter) -> list[Entry]:
