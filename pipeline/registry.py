@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-from pipeline.errors import UsageError, closest
+from pipeline.errors import ComputeError, UsageError, closest
 from pipeline.paths import ROOT
 
 __all__ = ["Chapter", "Entry", "CHAPTERS", "entries", "resolve_targets", "SCENES_DIR"]
@@ -87,7 +87,11 @@ def _scene_classes(path: Path, mtime_ns: int) -> dict[str, tuple[str, ...]]:
     """Class name → its literal ``TRACES`` (own or inherited within the module), cached per mtime."""
     own: dict[str, tuple[str, ...] | None] = {}
     bases: dict[str, list[str]] = {}
-    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    except SyntaxError as exc:
+        raise ComputeError(f"cannot read {path.relative_to(ROOT)}: {exc.msg} (line {exc.lineno})") from None
+    for node in tree.body:
         if not isinstance(node, ast.ClassDef):
             continue
         own[node.name] = None
@@ -95,7 +99,11 @@ def _scene_classes(path: Path, mtime_ns: int) -> dict[str, tuple[str, ...]]:
         for item in node.body:
             if (isinstance(item, ast.Assign) and len(item.targets) == 1
                     and isinstance(item.targets[0], ast.Name) and item.targets[0].id == "TRACES"):
-                own[node.name] = tuple(ast.literal_eval(item.value))
+                try:
+                    own[node.name] = tuple(ast.literal_eval(item.value))
+                except ValueError:
+                    raise ComputeError(f"{path.relative_to(ROOT)}: {node.name}.TRACES must be a literal tuple of "
+                                       f"'sim.variant' strings (line {item.lineno})") from None
 
     def traces(name: str) -> tuple[str, ...]:
         if own.get(name) is not None:
