@@ -9,11 +9,31 @@ from __future__ import annotations
 
 import numpy as np
 from manim import (
-    DL, DOWN, LEFT, ORIGIN, RIGHT, UP, UR, Axes, Circle, Create, DashedLine, FadeIn, FadeOut, Flash, Indicate, Line,
-    Polygon, Square, Transform, ValueTracker, VGroup, VMobject, always_redraw, linear,
+    DOWN,
+    LEFT,
+    ORIGIN,
+    RIGHT,
+    UP,
+    Axes,
+    Circle,
+    Create,
+    DashedLine,
+    FadeIn,
+    FadeOut,
+    Flash,
+    Indicate,
+    Line,
+    Polygon,
+    Square,
+    Transform,
+    ValueTracker,
+    VGroup,
+    VMobject,
+    always_redraw,
+    linear,
 )
 
-from scenes.common import PALETTE, SAFE, BookScene, cjk, math, mono, speed_badge
+from scenes.common import PALETTE, BookScene, cjk, math, mono, speed_badge
 
 VIEW = (-0.5, 1.5)  # data window of the input plane, both axes
 PLANE_CENTER = np.array([-3.9, 0.1, 0])

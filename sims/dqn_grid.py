@@ -27,7 +27,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from sims.tabular import (
-    LAYOUTS, bellman_q, greedy_actions, optimal_action_mask, policy_symbols, reaches_goal, transition_table,
+    LAYOUTS,
+    bellman_q,
+    greedy_actions,
+    optimal_action_mask,
+    policy_symbols,
+    reaches_goal,
+    transition_table,
     value_iteration,
 )
 from sims.trace import Trace

@@ -17,8 +17,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from sims.tabular import (
-    LAYOUTS, GridWorld, bellman_q, greedy_actions, optimal_action_mask, policy_symbols, reaches_goal,
-    transition_table, value_iteration,
+    LAYOUTS,
+    GridWorld,
+    bellman_q,
+    greedy_actions,
+    optimal_action_mask,
+    policy_symbols,
+    reaches_goal,
+    transition_table,
+    value_iteration,
 )
 from sims.trace import Trace
 

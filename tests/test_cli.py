@@ -20,7 +20,7 @@ from conftest import reel
         (["render", "--set", "perceptron.max_epochs=lots"], "not an integer"),
         (["render", "--set", "perceptronn.lr=1"], "perceptron"),
         (["render", "--set", "perceptron.gate=NAND", "ch01"], "gate must be one of"),
-        (["render", "Backprop"], "not implemented yet"),
+        (["render", "FeaturePyramid"], "not implemented yet"),
         (["figure", "ch01.Nope"], "unknown target"),
         (["sims", "nosuchsim"], "unknown sim"),
         (["sims", "perceptron.nand"], "and"),

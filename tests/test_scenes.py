@@ -1,0 +1,46 @@
+"""Chapters 2–4 render through the CLI: each scene a 20–60 s video, every scene and figure a 1080p still.
+
+One low-quality ``reel render ch02 ch03 ch04`` into a private output folder serves every test here
+(chapter 1 has its own, more thorough, test in test_render.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import reel
+from pipeline.media import probe, probe_duration
+
+pytestmark = pytest.mark.render
+
+SCENES = [("ch02", "Backprop"), ("ch03", "Convolution"), ("ch03", "Pooling"),
+          ("ch04", "VanishingGradient"), ("ch04", "LSTMConveyor")]
+FIGURES = [("ch02", "Fig_ForwardBackward"), ("ch03", "Fig_LeNetFlow"), ("ch04", "Fig_RNNvsLSTM")]
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory) -> Path:
+    output = tmp_path_factory.mktemp("ch02_04") / "output"
+    reel("render", "ch02", "ch03", "ch04", "-q", "l", "--jobs", "2", env={"REEL_OUTPUT": str(output)},
+         check=True)
+    return output
+
+
+@pytest.mark.parametrize("chapter, scene", SCENES)
+def test_scene_video_lasts_20_to_60_s(rendered, chapter, scene):
+    assert 20 <= probe_duration(rendered / "scenes" / "480p15" / chapter / f"{scene}.mp4") <= 60
+
+
+@pytest.mark.parametrize("chapter, name", SCENES + FIGURES)
+def test_still_is_a_1080p_png(rendered, chapter, name):
+    (stream,) = probe(rendered / "figures" / chapter / f"{name}.png")["streams"]
+    assert (stream["width"], stream["height"]) == (1920, 1080)
+
+
+@pytest.mark.parametrize("chapter", ["ch02", "ch03", "ch04"])
+def test_chapter_video_is_assembled(rendered, chapter):
+    scenes = [s for c, s in SCENES if c == chapter]
+    total = sum(probe_duration(rendered / "scenes" / "480p15" / chapter / f"{s}.mp4") for s in scenes)
+    assert probe_duration(rendered / "videos" / "480p15" / f"{chapter}.mp4") > total  # title card + scenes
