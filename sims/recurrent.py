@@ -31,7 +31,6 @@ kills the gradient (Bengio et al. 1994). ``rnn_health`` records both numbers.
 from __future__ import annotations
 
 import copy
-import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,6 +38,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from sims.torch_setup import torch_session
 from sims.trace import Trace
 
 __all__ = ["Params", "VARIANTS", "SEED", "run", "decay_table", "RNN", "LSTM", "make_batch"]
@@ -215,25 +215,10 @@ def rnn_health(rnn: RNN, x: torch.Tensor) -> dict[str, float]:
         return {"spectral_radius": radius, "mean_tanh_prime": float((1 - h**2).mean())}
 
 
-def pick_device(name: str) -> torch.device:
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    return torch.device(name)
-
-
 def run(params: Params, seed: int = SEED) -> Trace:
     """λ^k table, then train both nets and measure their BPTT gradient norms."""
-    p = params
-    device = pick_device(p.device)
-    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # deterministic cuBLAS
-    threads, deterministic = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
-    torch.set_num_threads(1)
-    torch.use_deterministic_algorithms(True)
-    try:
-        return _run(p, seed, device)
-    finally:  # leave the process as we found it
-        torch.set_num_threads(threads)
-        torch.use_deterministic_algorithms(deterministic)
+    with torch_session(params.device, seed) as device:
+        return _run(params, seed, device)
 
 
 def _run(p: Params, seed: int, device: torch.device) -> Trace:
