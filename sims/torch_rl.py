@@ -1,0 +1,205 @@
+"""Shared pieces of the deep-RL sims (``sims/dqn.py``, ``sims/ppo.py``) on CartPole-v1.
+
+Device choice and seeding, the vectorised training env, episode bookkeeping, the
+deterministic 20-episode evaluation that decides "solved", the probe states whose
+Q-values the scenes plot, and a small MLP with a numpy twin for cheap acting.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import gymnasium as gym
+import numpy as np
+import torch
+from torch import nn
+
+from sims.torch_setup import pick_device
+
+__all__ = [
+    "ENV_ID",
+    "EVAL_EPISODES",
+    "EVAL_SEED",
+    "CHECK_SEED",
+    "SOLVED_RETURN",
+    "MAX_RETURN",
+    "PROBE_STATES",
+    "PROBE_NAMES",
+    "EpisodeLog",
+    "setup_torch",
+    "make_envs",
+    "evaluate",
+    "passes_check",
+    "mlp",
+    "numpy_mlp",
+]
+
+ENV_ID = "CartPole-v1"
+EVAL_EPISODES = 20
+SOLVED_RETURN = 475.0  # CartPole-v1's reward threshold
+MAX_RETURN = 500.0  # CartPole-v1's time limit
+# Evaluation envs are seeded apart from any training env: episode i of the final evaluation
+# starts from reset(seed=EVAL_SEED + i) for every model, ours and SB3's alike; the early-stop
+# check uses a second, disjoint set so the final evaluation is not the one that stopped training.
+EVAL_SEED = 1_000_000
+CHECK_SEED = 2_000_000
+
+# Fixed CartPole states [x, ẋ, θ, θ̇] on which Q(s, ·) is tracked (θ > 0 leans right).
+PROBE_STATES = np.array(
+    [
+        [0.0, 0.0, 0.0, 0.0],  # at rest, upright: both actions about equally good
+        [0.0, 0.0, 0.08, 0.4],  # falling right: push right (action 1)
+        [0.0, 0.0, -0.08, -0.4],  # falling left: push left (action 0)
+        [1.8, 0.8, 0.02, 0.0],  # near the right wall and heading for it
+    ],
+    dtype=np.float32,
+)
+PROBE_NAMES = ["upright", "falling_right", "falling_left", "near_right_wall"]
+
+
+def setup_torch(device: str, seed: int) -> tuple[torch.device, np.random.Generator]:
+    """Resolve ``device`` (auto|cpu|cuda), seed torch, and return a seeded numpy generator.
+
+    On CPU torch gets one thread (the sims are overhead-bound, and one thread keeps
+    reductions in a fixed order); deterministic algorithms are switched on so that a
+    seed reproduces a run bit for bit (the first call costs ~1.5 s of imports).
+    """
+    resolved = pick_device(device)
+    if resolved.type == "cpu":
+        torch.set_num_threads(1)
+    else:
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # cuBLAS determinism
+    # warn_only: the flag is process-wide, and other code in the process must not start failing.
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    torch.manual_seed(seed)
+    return resolved, np.random.default_rng(seed)
+
+
+def make_envs(num_envs: int, seed: int) -> tuple[gym.vector.VectorEnv, np.ndarray]:
+    """A sync vector env of CartPole-v1, reset with seeds ``seed, seed+1, …``; returns (envs, obs).
+
+    Autoreset is gymnasium 1.x's default NEXT_STEP: after a done, the *next* step ignores
+    the action and returns the reset observation with reward 0 and no done flag. That
+    step is not a transition; callers must not learn from it (see ``EpisodeLog.valid``).
+    """
+    envs = gym.make_vec(
+        ENV_ID,
+        num_envs=num_envs,
+        vectorization_mode="sync",
+        vector_kwargs={"autoreset_mode": gym.vector.AutoresetMode.NEXT_STEP},
+    )
+    envs.action_space.seed(seed)
+    obs, _ = envs.reset(seed=seed)
+    return envs, obs
+
+
+class EpisodeLog:
+    """Running returns of a NEXT_STEP vector env; collects (return, env step at the end).
+
+    ``valid`` says which envs' *current* observation starts a real transition, i.e. is
+    not the final observation of an episode that the next step will throw away.
+    """
+
+    def __init__(self, num_envs: int) -> None:
+        self.running = np.zeros(num_envs)
+        self.valid = np.ones(num_envs, dtype=bool)
+        self.returns: list[float] = []
+        self.end_steps: list[int] = []
+
+    def update(self, rewards: np.ndarray, terminated: np.ndarray, truncated: np.ndarray, step: int) -> None:
+        """Add one vector step's rewards; ``step`` is the env-step count after it."""
+        self.running += rewards
+        done = terminated | truncated
+        for i in np.flatnonzero(done):
+            self.returns.append(float(self.running[i]))
+            self.end_steps.append(step)
+        self.running[done] = 0.0
+        self.valid = ~done
+
+
+def evaluate(
+    policy: Callable[[np.ndarray], np.ndarray],
+    episodes: int = EVAL_EPISODES,
+    seed: int = EVAL_SEED,
+) -> np.ndarray:
+    """Returns of ``episodes`` CartPole-v1 episodes under a deterministic ``policy``.
+
+    Episode i runs on its own env reset with ``seed + i``; ``policy`` maps a batch of
+    observations (n, 4) to integer actions (n,) and is called once per step on the
+    episodes still running, so a vectorised policy costs one forward pass per step.
+    """
+    envs = [gym.make(ENV_ID) for _ in range(episodes)]
+    obs = np.stack([env.reset(seed=seed + i)[0] for i, env in enumerate(envs)])
+    returns = np.zeros(episodes)
+    running = np.arange(episodes)
+    while running.size:
+        actions = np.asarray(policy(obs[running])).reshape(-1)
+        still = []
+        for i, a in zip(running, actions, strict=True):
+            obs[i], r, terminated, truncated, _ = envs[i].step(int(a))
+            returns[i] += r
+            if not (terminated or truncated):
+                still.append(i)
+        running = np.array(still, dtype=int)
+    for env in envs:
+        env.close()
+    return returns
+
+
+def passes_check(policy: Callable[[np.ndarray], np.ndarray], episodes: int = EVAL_EPISODES) -> bool:
+    """The early-stop rule: the greedy policy balances ``episodes`` check episodes to the time limit.
+
+    Stricter than "solved" (mean ≥ 475) on purpose, so that the final evaluation, on other
+    seeds, rarely disagrees with the check that stopped training. It runs on gymnasium's
+    numpy-vectorised CartPole (same dynamics, one array op per step for all episodes: ~4×
+    cheaper than ``evaluate``) and gives up at the first fall.
+    """
+    envs = gym.make_vec(ENV_ID, num_envs=episodes, vectorization_mode="vector_entry_point")
+    obs, _ = envs.reset(seed=CHECK_SEED)
+    try:
+        while True:
+            obs, _, terminated, truncated, _ = envs.step(np.asarray(policy(obs)))
+            if terminated.any():
+                return False
+            if truncated.all():
+                return True
+    finally:
+        envs.close()
+
+
+def mlp(sizes: list[int], activation: type[nn.Module] = nn.Tanh, out_gain: float = 1.0) -> nn.Sequential:
+    """Fully connected net ``sizes[0] → … → sizes[-1]``, orthogonal init (√2 hidden, ``out_gain`` last)."""
+    layers: list[nn.Module] = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        last = i == len(sizes) - 2
+        linear = nn.Linear(n_in, n_out)
+        nn.init.orthogonal_(linear.weight, out_gain if last else np.sqrt(2))
+        nn.init.zeros_(linear.bias)
+        layers.append(linear)
+        if not last:
+            layers.append(activation())
+    return nn.Sequential(*layers)
+
+
+_NUMPY_ACTIVATIONS = {nn.Tanh: np.tanh, nn.ReLU: lambda h: np.maximum(h, 0.0)}
+
+
+def numpy_mlp(net: nn.Sequential) -> Callable[[np.ndarray], np.ndarray]:
+    """A numpy copy of ``net``'s current weights as a function; acting in numpy avoids
+    torch's per-call overhead, which dominates for a few observations at a time."""
+    ops: list = []
+    for module in net:
+        if isinstance(module, nn.Linear):
+            w = module.weight.detach().cpu().numpy().T.copy()
+            b = module.bias.detach().cpu().numpy().copy()
+            ops.append((w, b))
+        else:
+            ops.append(_NUMPY_ACTIVATIONS[type(module)])
+
+    def forward(x: np.ndarray) -> np.ndarray:
+        for op in ops:
+            x = x @ op[0] + op[1] if isinstance(op, tuple) else op(x)
+        return x
+
+    return forward
