@@ -106,12 +106,12 @@ def run(params: Params, seed: int = SEED) -> Trace:
     losses, targets, q_online, q_target, upd_step, upd_eps = [], [], [], [], [], []
     syncs: list[tuple[int, int]] = []  # (update, env step) of each θ⁻ ← θ
     samples_idx, samples_stamp, samples_step = [], [], []
-    checks: list[int] = []
+    stopper = torch_rl.EarlyStop(p.stop_when_solved, p.check_above)
     with torch.no_grad():
         q_target_probe = target_net(probes)
 
     act = torch_rl.numpy_mlp(q_net)
-    env_step, updates, solved_check, check_wall_s = 0, 0, False, 0.0
+    env_step, updates = 0, 0
     n_vsteps = p.total_steps // p.num_envs
     t0 = time.perf_counter()
     for _ in range(n_vsteps):
@@ -183,14 +183,8 @@ def run(params: Params, seed: int = SEED) -> Trace:
             syncs.append((updates, env_step))
         act = torch_rl.numpy_mlp(q_net)
 
-        recent = episodes.returns[-10:]
-        if p.stop_when_solved and recent and max(recent) >= p.check_above:
-            t_check = time.perf_counter()
-            solved_check = torch_rl.passes_check(lambda o: act(o).argmax(1))
-            checks.append(env_step)
-            check_wall_s += time.perf_counter() - t_check
-            if solved_check:
-                break
+        if stopper.should_stop(episodes.returns[-10:], env_step, lambda: lambda o: act(o).argmax(1)):
+            break
     train_wall_s = time.perf_counter() - t0
     envs.close()
 
@@ -215,7 +209,7 @@ def run(params: Params, seed: int = SEED) -> Trace:
         sample_env_step=np.array(samples_step, dtype=np.int32),
         sample_index=np.array(samples_idx, dtype=np.int32).reshape(-1, p.sample_size),
         sample_stamp=sample_dt,
-        check_env_step=np.array(checks, dtype=np.int64),
+        check_env_step=np.array(stopper.steps, dtype=np.int64),
         eval_returns=eval_returns,
         probe_states=torch_rl.PROBE_STATES,
     )
@@ -231,9 +225,9 @@ def run(params: Params, seed: int = SEED) -> Trace:
         "train_wall_s": train_wall_s,
         "updates": updates,
         "syncs": len(syncs),
-        "stopped_early": solved_check,
-        "checks": len(checks),
-        "check_wall_s": check_wall_s,
+        "stopped_early": stopper.stopped,
+        "checks": len(stopper.steps),
+        "check_wall_s": stopper.wall_s,
         "episodes": len(episodes.returns),
         "train_return_last10": float(np.mean(episodes.returns[-10:])) if episodes.returns else 0.0,
         "sample_mean_age": float((np.array(samples_step)[:, None] - sample_dt).mean()) if len(sample_dt) else 0.0,

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,6 +71,12 @@ def sample_actions(logits: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return (u > cdf[:, :-1]).sum(axis=1)
 
 
+def greedy_policy(actor: nn.Sequential) -> Callable[[np.ndarray], np.ndarray]:
+    """argmax of the actor's logits, run through its numpy twin (cheap for evaluation)."""
+    logits = torch_rl.numpy_mlp(actor)
+    return lambda obs: logits(obs).argmax(1)
+
+
 def run(params: Params, seed: int = SEED) -> Trace:
     """Train PPO on CartPole-v1 and record the learning curves per iteration."""
     p = params
@@ -92,8 +99,8 @@ def run(params: Params, seed: int = SEED) -> Trace:
     hist_edges = np.linspace(0.0, RATIO_MAX, p.ratio_bins + 1)
 
     log: dict[str, list] = defaultdict(list)  # per-iteration curves
-    checks: list[int] = []  # env steps at which the early-stop check ran
-    env_step, grad_steps, solved_check, check_wall_s = 0, 0, False, 0.0
+    stopper = torch_rl.EarlyStop(p.stop_when_solved, p.check_above)
+    env_step, grad_steps = 0, 0
     n_iters = max(1, p.total_steps // (T * N))
     t0 = time.perf_counter()
     for iteration in range(n_iters):
@@ -187,20 +194,12 @@ def run(params: Params, seed: int = SEED) -> Trace:
         log["explained_var"].append(1.0 - np.var(ret_np - val_np) / (np.var(ret_np) + 1e-8))
         log["ratio_hist"].append(np.histogram(ratio_np, bins=hist_edges)[0])
 
-        recent = episodes.returns[-10:]
-        if p.stop_when_solved and recent and max(recent) >= p.check_above:
-            t_check = time.perf_counter()
-            greedy = torch_rl.numpy_mlp(actor)
-            solved_check = torch_rl.passes_check(lambda o: greedy(o).argmax(1))
-            checks.append(env_step)
-            check_wall_s += time.perf_counter() - t_check
-            if solved_check:
-                break
+        if stopper.should_stop(episodes.returns[-10:], env_step, lambda: greedy_policy(actor)):
+            break
     train_wall_s = time.perf_counter() - t0
     envs.close()
 
-    greedy = torch_rl.numpy_mlp(actor)
-    eval_returns = torch_rl.evaluate(lambda o: greedy(o).argmax(1))
+    eval_returns = torch_rl.evaluate(greedy_policy(actor))
     with torch.no_grad():
         probe_logits = actor(torch.as_tensor(torch_rl.PROBE_STATES, device=device))
         probe_pi = torch.softmax(probe_logits, -1).cpu().numpy()
@@ -220,7 +219,7 @@ def run(params: Params, seed: int = SEED) -> Trace:
         ratio_edges=hist_edges,
         episode_return=np.array(episodes.returns),
         episode_end_step=np.array(episodes.end_steps, dtype=np.int64),
-        check_env_step=np.array(checks, dtype=np.int64),
+        check_env_step=np.array(stopper.steps, dtype=np.int64),
         eval_returns=eval_returns,
         probe_states=torch_rl.PROBE_STATES,
         probe_pi=probe_pi,
@@ -234,9 +233,9 @@ def run(params: Params, seed: int = SEED) -> Trace:
         "train_wall_s": train_wall_s,
         "iterations": len(log["env_step"]),
         "gradient_steps": grad_steps,
-        "stopped_early": solved_check,
-        "checks": len(checks),
-        "check_wall_s": check_wall_s,
+        "stopped_early": stopper.stopped,
+        "checks": len(stopper.steps),
+        "check_wall_s": stopper.wall_s,
         "train_return_last10": float(np.mean(episodes.returns[-10:])) if episodes.returns else 0.0,
         "episodes": len(episodes.returns),
         "device": str(device),

@@ -8,7 +8,9 @@ Q-values the scenes plot, and a small MLP with a numpy twin for cheap acting.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import gymnasium as gym
 import numpy as np
@@ -27,6 +29,7 @@ __all__ = [
     "PROBE_STATES",
     "PROBE_NAMES",
     "EpisodeLog",
+    "EarlyStop",
     "setup_torch",
     "make_envs",
     "evaluate",
@@ -166,6 +169,32 @@ def passes_check(policy: Callable[[np.ndarray], np.ndarray], episodes: int = EVA
                 return True
     finally:
         envs.close()
+
+
+@dataclass
+class EarlyStop:
+    """When to run ``passes_check`` during training, and what the checks cost.
+
+    A check runs once one of the last 10 training episodes scored ``check_above``;
+    ``steps`` records the env step of every check and ``wall_s`` their total time.
+    """
+
+    enabled: bool
+    check_above: float
+    steps: list[int] = field(default_factory=list)
+    wall_s: float = 0.0
+    stopped: bool = False
+
+    def should_stop(self, recent_returns: list[float], env_step: int,
+                    greedy: Callable[[], Callable[[np.ndarray], np.ndarray]]) -> bool:
+        """Check (if due) the greedy policy ``greedy()`` builds; True once it passes."""
+        if not (self.enabled and recent_returns and max(recent_returns) >= self.check_above):
+            return False
+        start = time.perf_counter()
+        self.stopped = passes_check(greedy())
+        self.steps.append(env_step)
+        self.wall_s += time.perf_counter() - start
+        return self.stopped
 
 
 def mlp(sizes: list[int], activation: type[nn.Module] = nn.Tanh, out_gain: float = 1.0) -> nn.Sequential:
