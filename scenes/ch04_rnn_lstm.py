@@ -573,7 +573,7 @@ def mixed(*parts: str, size: float = 24, color: str | None = None) -> VGroup:
 class Fig_RNNvsLSTM(BookScene):
     """Diagram D04.1: the RNN's ×W chain with shrinking gradient arrows over the LSTM's additive belt."""
 
-    TITLE = "第4章 · 朴素 RNN 与 LSTM"
+    TITLE = "图 4-1 · 朴素 RNN 与 LSTM"
     XS = (-5.2, -2.6, 0.0, 2.6, 5.2)  # node columns: 0, 1, 2, …, T
 
     def construct(self) -> None:
