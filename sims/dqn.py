@@ -216,24 +216,12 @@ def run(params: Params, seed: int = SEED) -> Trace:
     # Decorrelation: mean |Δt| between two transitions of one sampled minibatch (a batch of
     # consecutive steps from num_envs envs would have about sample_size / (3 num_envs)).
     pair_dt = np.abs(sample_dt[:, :, None] - sample_dt[:, None, :]).mean() if len(sample_dt) else 0.0
-    eval_mean = float(eval_returns.mean())
     trace.metrics = {
-        "eval_mean_return": eval_mean,
-        "eval_min_return": float(eval_returns.min()),
-        "solved": eval_mean >= torch_rl.SOLVED_RETURN,
-        "env_steps": env_step,
-        "train_wall_s": train_wall_s,
+        **torch_rl.run_metrics(eval_returns, env_step, train_wall_s, stopper, episodes, device),
         "updates": updates,
         "syncs": len(syncs),
-        "stopped_early": stopper.stopped,
-        "checks": len(stopper.steps),
-        "check_wall_s": stopper.wall_s,
-        "episodes": len(episodes.returns),
-        "train_return_last10": float(np.mean(episodes.returns[-10:])) if episodes.returns else 0.0,
         "sample_mean_age": float((np.array(samples_step)[:, None] - sample_dt).mean()) if len(sample_dt) else 0.0,
         "sample_mean_pair_dt": float(pair_dt),
         "final_loss": float(losses[-1]) if losses else float("nan"),
-        "device": str(device),
-        "probe_names": torch_rl.PROBE_NAMES,
     }
     return trace

@@ -224,21 +224,9 @@ def run(params: Params, seed: int = SEED) -> Trace:
         probe_states=torch_rl.PROBE_STATES,
         probe_pi=probe_pi,
     )
-    eval_mean = float(eval_returns.mean())
     trace.metrics = {
-        "eval_mean_return": eval_mean,
-        "eval_min_return": float(eval_returns.min()),
-        "solved": eval_mean >= torch_rl.SOLVED_RETURN,
-        "env_steps": env_step,
-        "train_wall_s": train_wall_s,
+        **torch_rl.run_metrics(eval_returns, env_step, train_wall_s, stopper, episodes, device),
         "iterations": len(log["env_step"]),
         "gradient_steps": grad_steps,
-        "stopped_early": stopper.stopped,
-        "checks": len(stopper.steps),
-        "check_wall_s": stopper.wall_s,
-        "train_return_last10": float(np.mean(episodes.returns[-10:])) if episodes.returns else 0.0,
-        "episodes": len(episodes.returns),
-        "device": str(device),
-        "probe_names": torch_rl.PROBE_NAMES,
     }
     return trace

@@ -30,6 +30,7 @@ __all__ = [
     "PROBE_NAMES",
     "EpisodeLog",
     "EarlyStop",
+    "run_metrics",
     "setup_torch",
     "make_envs",
     "evaluate",
@@ -195,6 +196,26 @@ class EarlyStop:
         self.steps.append(env_step)
         self.wall_s += time.perf_counter() - start
         return self.stopped
+
+
+def run_metrics(eval_returns: np.ndarray, env_steps: int, train_wall_s: float, stopper: EarlyStop,
+                episodes: EpisodeLog, device: torch.device) -> dict:
+    """The headline numbers every deep-RL trace carries (``reel sims --json`` shows them)."""
+    eval_mean = float(eval_returns.mean())
+    return {
+        "eval_mean_return": eval_mean,
+        "eval_min_return": float(eval_returns.min()),
+        "solved": eval_mean >= SOLVED_RETURN,
+        "env_steps": env_steps,
+        "train_wall_s": train_wall_s,
+        "stopped_early": stopper.stopped,
+        "checks": len(stopper.steps),
+        "check_wall_s": stopper.wall_s,
+        "episodes": len(episodes.returns),
+        "train_return_last10": float(np.mean(episodes.returns[-10:])) if episodes.returns else 0.0,
+        "device": str(device),
+        "probe_names": PROBE_NAMES,
+    }
 
 
 def mlp(sizes: list[int], activation: type[nn.Module] = nn.Tanh, out_gain: float = 1.0) -> nn.Sequential:
