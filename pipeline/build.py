@@ -20,10 +20,18 @@ from pipeline.assemble import assemble_book, assemble_chapter
 from pipeline.errors import UsageError
 from pipeline.media import require_ffmpeg
 from pipeline.registry import CHAPTERS, Entry, chapter_entries, resolve_targets
-from pipeline.render import RenderJob, quality_name, run_jobs, scene_job, still_job, titlecard_job
+from pipeline.render import (
+    PREVIEW_QUALITY,
+    RenderJob,
+    quality_name,
+    run_jobs,
+    scene_job,
+    still_job,
+    titlecard_job,
+)
 from pipeline.traces import TraceSpec, TraceStore, discover_sims, parse_overrides, sim_info
 
-__all__ = ["Report", "parse_sim_overrides", "ensure_traces", "render", "figures", "assemble_only"]
+__all__ = ["Report", "parse_sim_overrides", "ensure_traces", "render", "figures", "preview", "assemble_only"]
 
 
 @dataclass
@@ -176,6 +184,28 @@ def figures(targets: Iterable[str], workers: int = 2, force: bool = False, sets:
         _run(jobs, workers, force, reporter, report)
         report.manifest = write_manifest()
     return report
+
+
+def preview(target: str, sets: Iterable[str] = (), force: bool = False, quiet: bool = False) -> tuple[Path, Report]:
+    """The quickest look at one scene or figure: a 480p15 video (a figure: a 480p still), nothing else.
+
+    Traces come from the cache (computed only if missing); no 1080p still, no chapter assembly. A
+    scene's preview is the same file as ``reel render -q l`` makes, so each reuses the other's work.
+    """
+    overrides = parse_sim_overrides(sets)
+    entries = resolve_targets([target], kinds=("scene", "figure"))
+    if len(entries) != 1:
+        raise UsageError(f"preview takes one scene or figure; {target!r} is {len(entries)} of them "
+                         f"({', '.join(e.name for e in entries)})")
+    (entry,) = entries
+    report = Report()
+    with Reporter(quiet) as reporter:
+        traces = ensure_traces(entry.traces, overrides, reporter, report)
+        job = scene_job(entry, PREVIEW_QUALITY, traces) if entry.kind == "scene" else \
+            still_job(entry, traces, PREVIEW_QUALITY)
+        _run([job], 1, force, reporter, report)
+        report.manifest = write_manifest()
+    return job.artifact, report
 
 
 def _jobs_for(entries: list[Entry], quality: str, traces: dict[str, tuple[str, Path]]) -> list[RenderJob]:

@@ -148,6 +148,25 @@ def figure(targets: tuple[str, ...], jobs: int, force: bool, sets: tuple[str, ..
 
 
 @main.command()
+@click.argument("target")
+@click.option("--force", is_flag=True, help="re-render even if up to date")
+@set_option
+@quiet_option
+@handled
+def preview(target: str, force: bool, sets: tuple[str, ...], quiet: bool) -> None:
+    """Render one scene at 480p15 (a figure: a 480p still) as fast as possible; print its path.
+
+    Nothing else is rendered or assembled, and nothing is opened.
+    """
+    from pipeline.build import preview as build_preview
+
+    path, report = build_preview(target, sets, force, quiet)
+    if not quiet:
+        click.echo(report.summary(), err=True)
+    click.echo(str(path))
+
+
+@main.command()
 @quality_option
 @quiet_option
 @handled

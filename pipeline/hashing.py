@@ -111,8 +111,36 @@ def class_slice(path: Path, keep: str, drop: set[str]) -> str:
     return "".join(lines)
 
 
+def _used_imports(source: str) -> set[str]:
+    """The project modules a piece of source imports *and uses*: an import whose names never appear
+    in the code does not count (a chapter module's other scenes may need it, this one does not)."""
+    tree = ast.parse(source)
+    used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    modules: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for alias in node.names:
+                if (alias.asname or alias.name) in used:
+                    modules.update((node.module, f"{node.module}.{alias.name}"))
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if (alias.asname or alias.name).split(".")[0] in used:
+                    modules.add(alias.name)
+    return modules
+
+
 def scene_sources(path: Path, scene: str, sibling_scenes: set[str]) -> list[tuple[str, str]]:
-    """Like ``source_closure``, but the module itself counts only with ``scene``'s own class."""
+    """Like ``source_closure``, but for one scene of a chapter module.
+
+    The module counts only with ``scene``'s own class (the other scenes cut out), and of the
+    project modules it imports only those that this slice uses, each with its own closure: editing
+    the heat-map helper re-renders the scenes that draw heat maps, and no other.
+    """
     own = str(path.resolve().relative_to(ROOT))
-    sliced = hashlib.sha256(class_slice(path, scene, sibling_scenes).encode("utf-8")).hexdigest()
-    return [(rel, sliced if rel == own else h) for rel, h in source_closure(path)]
+    sliced = class_slice(path, scene, sibling_scenes)
+    found = {own: hashlib.sha256(sliced.encode("utf-8")).hexdigest()}
+    for name in sorted(_used_imports(sliced)):
+        module = _module_file(name)
+        if module is not None:
+            found.update(source_closure(module))
+    return sorted(found.items())

@@ -38,6 +38,13 @@ class Chapter:
     def path(self) -> Path:
         return SCENES_DIR / f"{self.module}.py"
 
+    @property
+    def figures_path(self) -> Path:
+        """``scenes/<module>_figures.py`` when the chapter's diagram figures have a module of their own
+        (a chapter module past ~500 lines moves them there), else the chapter module."""
+        own = SCENES_DIR / f"{self.module}_figures.py"
+        return own if own.is_file() else self.path
+
 
 CHAPTERS: tuple[Chapter, ...] = (
     Chapter(1, "ch01_perceptron", "感知机：从形式神经元到第一次寒冬", ("PerceptronLine", "XORImpossible"),
@@ -83,6 +90,11 @@ class Entry:
     def target(self) -> str:
         return f"{self.chapter.tag}.{self.name}"
 
+    @property
+    def path(self) -> Path:
+        """The module that defines it."""
+        return self.chapter.figures_path if self.kind == "figure" else self.chapter.path
+
 
 @lru_cache(maxsize=64)
 def _scene_classes(path: Path, mtime_ns: int) -> dict[str, tuple[str, ...]]:
@@ -115,10 +127,14 @@ def _scene_classes(path: Path, mtime_ns: int) -> dict[str, tuple[str, ...]]:
     return {name: traces(name) for name in own}
 
 
+def _classes_in(path: Path) -> dict[str, tuple[str, ...]]:
+    return _scene_classes(path, path.stat().st_mtime_ns) if path.is_file() else {}
+
+
 def chapter_entries(chapter: Chapter) -> list[Entry]:
-    classes = _scene_classes(chapter.path, chapter.path.stat().st_mtime_ns) if chapter.path.is_file() else {}
-    found = [Entry(chapter, name, "scene", name in classes, classes.get(name, ())) for name in chapter.scenes]
-    found += [Entry(chapter, name, "figure", name in classes, classes.get(name, ()), diagram)
+    scenes, figures = _classes_in(chapter.path), _classes_in(chapter.figures_path)
+    found = [Entry(chapter, name, "scene", name in scenes, scenes.get(name, ())) for name in chapter.scenes]
+    found += [Entry(chapter, name, "figure", name in figures, figures.get(name, ()), diagram)
               for diagram, name in chapter.figures]
     return found
 

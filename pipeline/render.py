@@ -26,11 +26,12 @@ from pipeline.media import probe_duration
 from pipeline.paths import ROOT, cache_dir, output_dir
 from pipeline.registry import Chapter, Entry
 
-__all__ = ["QUALITIES", "quality_name", "RenderJob", "scene_job", "still_job", "titlecard_job", "run_jobs"]
+__all__ = ["QUALITIES", "quality_name", "screen_log_path", "RenderJob", "scene_job", "still_job", "titlecard_job", "run_jobs"]
 
 # manim's presets: flag letter → folder name manim itself uses
 QUALITIES = {"l": "480p15", "m": "720p30", "h": "1080p60", "p": "1440p60", "k": "2160p60"}
-STILL_QUALITY = "h"  # figures are always 1080p
+STILL_QUALITY = "h"  # figures are 1080p
+PREVIEW_QUALITY = "l"  # `reel preview`: the fastest look
 TITLECARD_PATH = ROOT / "scenes" / "titlecard.py"
 
 
@@ -84,22 +85,24 @@ def _siblings(chapter: Chapter) -> set[str]:
 def scene_job(entry: Entry, quality: str, traces: dict[str, tuple[str, Path]]) -> RenderJob:
     """The video of one scene. ``traces`` maps ``sim.variant`` → (key, npz path)."""
     ch = entry.chapter
-    key = _render_key(ch.path, entry.name, quality, False, {"traces": {n: k for n, (k, _) in traces.items()}},
+    key = _render_key(entry.path, entry.name, quality, False, {"traces": {n: k for n, (k, _) in traces.items()}},
                       _siblings(ch))
     artifact = output_dir() / "scenes" / QUALITIES[quality] / ch.tag / f"{entry.name}.mp4"
-    return RenderJob(entry.target, ch.path, entry.name, quality, False, artifact, key,
+    return RenderJob(entry.target, entry.path, entry.name, quality, False, artifact, key,
                      {"kind": "scene", "chapter": ch.number, "scene": entry.name, "quality": QUALITIES[quality]},
                      {"REEL_TRACES": json.dumps({n: str(p) for n, (_, p) in traces.items()})})
 
 
-def still_job(entry: Entry, traces: dict[str, tuple[str, Path]]) -> RenderJob:
-    """The last frame of a scene (or a diagram figure) as a 1080p PNG."""
+def still_job(entry: Entry, traces: dict[str, tuple[str, Path]], quality: str = STILL_QUALITY) -> RenderJob:
+    """The last frame of a scene (or a diagram figure) as a 1080p PNG (other qualities: a preview)."""
     ch = entry.chapter
-    key = _render_key(ch.path, entry.name, STILL_QUALITY, True, {"traces": {n: k for n, (k, _) in traces.items()}},
+    key = _render_key(entry.path, entry.name, quality, True, {"traces": {n: k for n, (k, _) in traces.items()}},
                       _siblings(ch))
-    artifact = output_dir() / "figures" / ch.tag / f"{entry.name}.png"
-    return RenderJob(f"{entry.target} (still)", ch.path, entry.name, STILL_QUALITY, True, artifact, key,
-                     {"kind": "figure", "chapter": ch.number, "scene": entry.name, "quality": QUALITIES[STILL_QUALITY],
+    folder = output_dir() / "figures" if quality == STILL_QUALITY else output_dir() / "preview" / QUALITIES[quality]
+    artifact = folder / ch.tag / f"{entry.name}.png"
+    kind = "figure" if quality == STILL_QUALITY else "preview"
+    return RenderJob(f"{entry.target} (still)", entry.path, entry.name, quality, True, artifact, key,
+                     {"kind": kind, "chapter": ch.number, "scene": entry.name, "quality": QUALITIES[quality],
                       **({"diagram": entry.diagram} if entry.diagram else {})},
                      {"REEL_TRACES": json.dumps({n: str(p) for n, (_, p) in traces.items()})})
 
@@ -114,8 +117,13 @@ def titlecard_job(chapter: Chapter, quality: str) -> RenderJob:
                      {"REEL_TITLECARD": json.dumps(card, ensure_ascii=False)})
 
 
+def screen_log_path(artifact: Path) -> Path:
+    """``X.mp4`` / ``X.png`` → ``X.screen.json``: every text the render put on screen, with its time."""
+    return artifact.with_name(f"{artifact.stem}.screen.json")
+
+
 def _media_dir(job: RenderJob) -> Path:
-    kind = "still" if job.still else QUALITIES[job.quality]
+    kind = f"still-{QUALITIES[job.quality]}" if job.still else QUALITIES[job.quality]
     return cache_dir() / "media" / _job_name(job) / kind
 
 
@@ -146,13 +154,15 @@ def run_job(job: RenderJob) -> dict:
     """Render one job and publish its artifact; returns the manifest record."""
     media_dir = _media_dir(job)
     media_dir.mkdir(parents=True, exist_ok=True)
-    log_path = cache_dir() / "logs" / f"{_job_name(job)}-{'still' if job.still else QUALITIES[job.quality]}.log"
+    log_path = cache_dir() / "logs" / f"{_job_name(job)}-{_media_dir(job).name}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    screen_log = media_dir / "screen.json"
     env = {**os.environ, **job.env, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
-           "REEL_THEME": theme()}
+           "REEL_THEME": theme(), "REEL_SCREENLOG": str(screen_log)}
     with FileLock(str(media_dir) + ".lock"):
         for leftover in ("videos", "images"):  # from an interrupted run
             shutil.rmtree(media_dir / leftover, ignore_errors=True)
+        screen_log.unlink(missing_ok=True)
         with open(log_path, "w", encoding="utf-8") as log:
             proc = subprocess.run(_manim_command(job, media_dir), cwd=ROOT, env=env, stdout=log,
                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
@@ -161,6 +171,11 @@ def run_job(job: RenderJob) -> dict:
             raise ComputeError(f"rendering {job.label} failed (log: {log_path}):\n  " + "\n  ".join(tail))
         produced = _find_output(media_dir, job)
         extra = {} if job.still else {"duration_s": round(probe_duration(produced), 3)}
+        if screen_log.is_file():  # beside the artifact, in place before the artifact itself
+            beside = screen_log_path(job.artifact)
+            beside.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(screen_log, beside)
+            extra["screen_log"] = str(beside.relative_to(output_dir()))
         record = publish(produced, job.artifact, job.key, **job.record, **extra)
         # keep manim's Tex/Text caches for the next render of this scene, not its movie pieces
         shutil.rmtree(media_dir / "videos", ignore_errors=True)

@@ -217,10 +217,34 @@ class TraceStore:
         npz.parent.mkdir(parents=True, exist_ok=True)
         with FileLock(str(npz.with_suffix(".lock"))):
             meta = None if force else self.valid(npz, meta_path)
-            if meta is not None:
-                return TraceResult(spec, key, npz, True, meta)
-            meta = self._compute(spec, info, key, npz, meta_path)
-        return TraceResult(spec, key, npz, False, meta)
+            cached = meta is not None
+            if not cached:
+                meta = self._compute(spec, info, key, npz, meta_path)
+        if not spec.overrides and spec.seed is None:
+            self._index(spec.name, key, npz)
+        return TraceResult(spec, key, npz, cached, meta)
+
+    @property
+    def index_path(self) -> Path:
+        return self.root / "index.json"
+
+    def _index(self, name: str, key: str, npz: Path) -> None:
+        """Note the default-parameter trace of ``name`` in ``index.json``.
+
+        A scene rendered with plain ``manim`` (not through the pipeline) finds its traces there; it
+        cannot compute keys itself, because scenes never import the pipeline.
+        """
+        entry = {"npz": str(npz), "key": key}
+        with FileLock(str(self.index_path) + ".lock"):
+            try:
+                index = json.loads(self.index_path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                index = {}
+            if index.get(name) == entry:
+                return
+            index[name] = entry
+            text = json.dumps(dict(sorted(index.items())), indent=1)
+            _atomic_write_bytes(self.index_path, lambda f: f.write(text.encode("utf-8")))
 
     def load(self, spec: TraceSpec) -> Trace:
         return Trace.load(self.ensure(spec).path)

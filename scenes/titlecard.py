@@ -10,7 +10,9 @@ import os
 
 from manim import DOWN, LEFT, RIGHT, UP, FadeIn, Line, Write
 
-from scenes.common import PALETTE, BookScene, cjk
+from scenes.kit.base import BookScene
+from scenes.kit.palette import PALETTE
+from scenes.kit.text import cjk
 
 CHINESE_DIGITS = "零一二三四五六七八九十"
 

@@ -1,0 +1,260 @@
+"""``BookScene``: the base of every scene of the book.
+
+It gives a scene its canvas, title and caption band, hands it the traces the
+pipeline computed (checked: a field the trace lacks fails naming the scene and
+the field), and keeps the scene's *screen log*: every text, formula and number
+put on screen, with the time it appears. The log is saved beside the render
+(``REEL_SCREENLOG``), tested against the traces, and is the source of captions.
+
+Traces come from ``REEL_TRACES`` (a JSON map ``{"sim.variant": "/abs/x.npz"}``
+set by the pipeline) or, when a scene is rendered with plain ``manim``, from
+the index the trace store keeps of the default traces. A scene never computes
+a trace and never imports the pipeline.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from manim import DOWN, UL, UP, Animation, FadeIn, FadeOut, Mobject, Scene, SingleStringMathTex, Succession, Text, config
+from manim.mobject.text.numbers import DecimalNumber
+from manim.mobject.text.text_mobject import MarkupText
+
+from scenes.kit.palette import PALETTE
+from sims.trace import Trace
+
+from scenes.kit.text import CAPTION_SIZE, TITLE_SIZE, cjk
+
+__all__ = ["BookScene", "SAFE", "TraceFieldError", "MissingTraceError"]
+
+SAFE = 0.4  # safe margin, manim units
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class TraceFieldError(KeyError):
+    """A scene read a field its trace does not have."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class MissingTraceError(RuntimeError):
+    """A scene's trace was neither handed over nor computed yet."""
+
+
+class _Fields(Mapping):
+    """A trace's metrics or params: a missing name fails with the scene, trace and name."""
+
+    def __init__(self, values: Mapping[str, Any], where: str, what: str) -> None:
+        self._values, self._where, self._what = dict(values), where, what
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._values:
+            raise TraceFieldError(f"{self._where} has no {self._what} {name!r} (it has: {', '.join(self._values)})")
+        return self._values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+class SceneTrace:
+    """A trace as one scene reads it: ``t["array"]``, ``t.metrics["m"]``, ``t.params["p"]``, checked."""
+
+    def __init__(self, trace: Trace, scene: str, name: str) -> None:
+        self.trace, self.name = trace, name
+        where = f"{scene}: trace {name!r}"
+        self._arrays = _Fields(trace.arrays, where, "array")
+        self.metrics = _Fields(trace.metrics, where, "metric")
+        self.params = _Fields(trace.meta.get("params", {}), where, "parameter")
+
+    def __getitem__(self, field: str) -> Any:
+        return self._arrays[field]
+
+    def __contains__(self, field: str) -> bool:
+        return field in self._arrays
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        return self.trace.meta
+
+
+def _output_dir() -> Path:
+    """Where the pipeline keeps its outputs (the same rule as ``pipeline.paths``)."""
+    return Path(os.environ.get("REEL_OUTPUT") or ROOT / "output").resolve()
+
+
+def trace_paths() -> dict[str, str]:
+    """``sim.variant`` → npz path: from the pipeline, else the trace store's index of default traces."""
+    handed = os.environ.get("REEL_TRACES")
+    if handed is not None:
+        return json.loads(handed)
+    index = _output_dir() / "cache" / "traces" / "index.json"
+    try:
+        entries = json.loads(index.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {name: entry["npz"] for name, entry in entries.items() if Path(entry["npz"]).is_file()}
+
+
+# --- the screen log ---------------------------------------------------------------------------------------------
+def _text_of(mob: Mobject) -> tuple[str, str] | None:
+    """``(kind, text)`` if ``mob`` is one piece of text on screen, else None."""
+    if isinstance(mob, (Text, MarkupText)):
+        return "text", getattr(mob, "original_text", None) or mob.text
+    if isinstance(mob, SingleStringMathTex):
+        return "tex", mob.tex_string
+    if isinstance(mob, DecimalNumber):
+        return "number", mob.get_tex_string() if hasattr(mob, "get_tex_string") else f"{mob.number}"
+    return None
+
+
+def _texts(mob: Mobject) -> Iterator[Mobject]:
+    """The outermost text-like mobjects in ``mob``'s family."""
+    if _text_of(mob) is not None:
+        yield mob
+        return
+    for sub in mob.submobjects:
+        yield from _texts(sub)
+
+
+def _targets(anim: Any) -> Iterator[Mobject]:
+    """What an animation will show that is not on screen yet (a Transform's target)."""
+    target = getattr(anim, "target_mobject", None)
+    if isinstance(target, Mobject):
+        yield target
+    for sub in getattr(anim, "animations", ()) or ():
+        yield from _targets(sub)
+
+
+class BookScene(Scene):
+    """A scene of the book: dark canvas, title top-left, captions at the bottom, a screen log."""
+
+    TRACES: Sequence[str] = ()
+    TITLE = ""
+
+    def setup(self) -> None:
+        self.camera.background_color = PALETTE.background
+        self.screen_log: list[dict[str, Any]] = []
+        self._logged: dict[int, Mobject] = {}  # id → mobject (kept alive so ids stay unique)
+        self._caption: Text | None = None
+        self._traces: dict[str, SceneTrace] = {}
+        self._trace_paths = trace_paths()
+        if self.TITLE:
+            self.title_mob = cjk(self.TITLE, TITLE_SIZE, PALETTE.muted).to_corner(UL, buff=SAFE)
+            self.add(self.title_mob)
+
+    # --- data -----------------------------------------------------------------------------------------------
+    def trace(self, name: str) -> SceneTrace:
+        """The stored trace ``sim.variant`` the pipeline computed for this scene."""
+        scene = type(self).__name__
+        if name not in self.TRACES:
+            raise KeyError(f"{scene} reads {name!r} but does not declare it in TRACES")
+        if name not in self._traces:
+            path = self._trace_paths.get(name)
+            if path is None:
+                raise MissingTraceError(f"{scene} needs trace {name!r}, which has not been computed: "
+                                        f"run `reel sims {name}` (or `reel preview {scene}`)")
+            self._traces[name] = SceneTrace(Trace.load(path), scene, name)
+        return self._traces[name]
+
+    # --- furniture ------------------------------------------------------------------------------------------
+    def caption(self, text: str, run_time: float = 0.8) -> None:
+        """Replace the caption in the bottom band (two lines at most): the old one leaves, then the new comes."""
+        if text.count("\n") > 1:
+            raise ValueError(f"{type(self).__name__}: a caption has two lines at most: {text!r}")
+        new = cjk(text, CAPTION_SIZE, line_spacing=0.9).to_edge(DOWN, buff=SAFE)
+        if new.width > config.frame_width - 2 * SAFE:
+            raise ValueError(f"{type(self).__name__}: caption too wide for the frame, break the line: {text!r}")
+        appear = FadeIn(new, shift=0.1 * UP)
+        self._close_caption()
+        self.log_on_screen(new, kind="caption")
+        if self._caption is not None:
+            self.play(Succession(FadeOut(self._caption), appear), run_time=run_time)
+        else:
+            self.play(appear, run_time=run_time / 2)
+        self._caption = new
+
+    def hold(self, seconds: float = 2.0) -> None:
+        """Hold the frame (the last hold is the still figure: at least 1.5 s)."""
+        self.wait(seconds)
+
+    # --- the screen log -------------------------------------------------------------------------------------
+    @property
+    def now(self) -> float:
+        return float(self.renderer.time)
+
+    def log_on_screen(self, mob: Mobject, at: float | None = None, kind: str | None = None) -> None:
+        """Record every piece of text in ``mob`` not recorded yet, as appearing at ``at`` (default: now).
+
+        Called for everything added or played; call it yourself only for text drawn by an updater
+        (``always_redraw`` keeps its first mobjects and moves their points, so the log cannot see it).
+        """
+        for piece in _texts(mob):
+            if id(piece) in self._logged:
+                continue
+            self._logged[id(piece)] = piece
+            found, text = _text_of(piece)
+            self.screen_log.append({"t": round(self.now if at is None else at, 3), "kind": kind or found,
+                                    "text": text})
+
+    def captions(self) -> list[dict[str, Any]]:
+        """The caption entries of the log: text, start ``t`` and ``end`` (the WebVTT cues)."""
+        return [e for e in self.screen_log if e["kind"] == "caption"]
+
+    def texts(self) -> list[str]:
+        """Every text and formula source shown so far, in order (for tests)."""
+        return [e["text"] for e in self.screen_log]
+
+    def _close_caption(self) -> None:
+        """The caption on screen ends now (its cue's end time)."""
+        for entry in reversed(self.screen_log):
+            if entry["kind"] == "caption":
+                entry.setdefault("end", round(self.now, 3))
+                break
+
+    def add(self, *mobjects: Mobject) -> "BookScene":
+        super().add(*mobjects)
+        if hasattr(self, "screen_log"):  # Scene.__init__ adds before setup() made the log
+            for mob in mobjects:
+                self.log_on_screen(mob)
+        return self
+
+    def play(self, *animations: Any, **kwargs: Any) -> None:
+        start = self.now
+        for anim in animations:
+            if isinstance(anim, Animation):
+                for target in _targets(anim):
+                    self.log_on_screen(target, start)
+        super().play(*animations, **kwargs)
+        for mob in self.mobjects:
+            self.log_on_screen(mob, start)
+
+    def wait(self, *args: Any, **kwargs: Any) -> None:
+        start = self.now
+        super().wait(*args, **kwargs)
+        for mob in self.mobjects:
+            self.log_on_screen(mob, start)
+
+    def tear_down(self) -> None:
+        self._close_caption()
+        path = os.environ.get("REEL_SCREENLOG")
+        if path:
+            write_screen_log(Path(path), type(self).__name__, self.now, self.screen_log)
+
+
+def write_screen_log(path: Path, scene: str, duration: float, entries: list[dict[str, Any]]) -> None:
+    """Save the log as JSON, atomically (the pipeline publishes it beside the video)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump({"scene": scene, "duration_s": round(duration, 3), "entries": entries}, f, ensure_ascii=False,
+                  indent=1)
+    os.replace(tmp, path)

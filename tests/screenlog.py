@@ -1,0 +1,77 @@
+"""Dry-run a scene under chosen parameters and read its screen log (no frames are drawn).
+
+``screen("ch01.PerceptronLine", "perceptron.lr=0.5")`` computes the scene's traces with those
+overrides (cached for the whole test session), constructs the scene without rendering, and
+returns what it showed, next to the traces it showed it from. Tests then check that every
+number on screen is the trace's number for that run.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pipeline.build import parse_sim_overrides
+from pipeline.dryrun import dry_run
+from pipeline.registry import entries, resolve_targets
+from pipeline.traces import TraceSpec, TraceStore
+from sims.trace import Trace
+
+__all__ = ["Screen", "screen", "all_targets", "numbers_in"]
+
+STORE = Path(__file__).resolve().parent.parent / "output" / "cache" / "test-dry-run"
+
+
+@dataclass
+class Screen:
+    """What one dry run put on screen, and the traces it read."""
+
+    target: str
+    log: dict[str, Any]
+    traces: dict[str, Trace]
+
+    @property
+    def entries(self) -> list[dict[str, Any]]:
+        return self.log["entries"]
+
+    def texts(self, kind: str | None = None) -> list[str]:
+        return [e["text"] for e in self.entries if kind is None or e["kind"] == kind]
+
+    def captions(self) -> list[str]:
+        return self.texts("caption")
+
+    def joined(self) -> str:
+        """Everything shown, one entry per line (for substring checks with a readable failure)."""
+        return "\n".join(self.texts())
+
+    def shows(self, fragment: str) -> bool:
+        """Some text or formula on screen contains ``fragment`` (spaces ignored)."""
+        squeeze = fragment.replace(" ", "")
+        return any(squeeze in t.replace(" ", "") for t in self.texts())
+
+    def trace(self, name: str | None = None) -> Trace:
+        return self.traces[name] if name else next(iter(self.traces.values()))
+
+
+def all_targets(kinds: tuple[str, ...] = ("scene", "figure")) -> list[str]:
+    """Every implemented scene and figure, as ``chNN.Name``."""
+    return [e.target for e in entries() if e.implemented and e.kind in kinds]
+
+
+@lru_cache(maxsize=None)
+def screen(target: str, *sets: str) -> Screen:
+    """Dry-run ``target`` with ``sets`` (``"sim.key=value"``); cached per arguments for the session."""
+    (entry,) = resolve_targets([target], ("scene", "figure"))
+    overrides = parse_sim_overrides(sets)
+    store = TraceStore(STORE / "traces")
+    paths = {name: store.ensure(TraceSpec.from_name(name, overrides)).path for name in entry.traces}
+    log = dry_run(entry.path, entry.name, paths, media=STORE / "media")
+    return Screen(target, log, {name: Trace.load(path) for name, path in paths.items()})
+
+
+def numbers_in(text: str) -> list[float]:
+    """Every number written in ``text`` (``-0.5``, ``3``, ``1.6e+67``)."""
+    return [float(m) for m in re.findall(r"[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?", text.replace("−", "-"))]
