@@ -11,25 +11,55 @@ import json
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
+from pipeline.files import atomic_write, normal_mode
 from pipeline.hashing import file_sha256
-from pipeline.paths import cache_dir, output_dir
+from pipeline.paths import DEFAULT_THEME, cache_dir, claim_output_root, output_dir, output_root, theme
 
-__all__ = ["is_fresh", "read_record", "publish", "write_json_atomic", "write_manifest", "records"]
+__all__ = ["is_fresh", "read_record", "publish", "write_json_atomic", "write_manifest", "records", "run_temp_dir"]
 
 
 def _record_path(artifact: Path) -> Path:
-    return cache_dir() / "records" / artifact.relative_to(output_dir()).with_suffix(artifact.suffix + ".json")
+    """Records mirror the artifacts' paths under the output root, so two themes' records never collide."""
+    return cache_dir() / "records" / artifact.relative_to(output_root()).with_suffix(artifact.suffix + ".json")
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(data, f, ensure_ascii=False, indent=1)
-    os.replace(tmp, path)
+    """JSON that appears only when complete."""
+    atomic_write(path, lambda f: f.write(json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")))
+
+
+@contextmanager
+def run_temp_dir() -> Iterator[Path]:
+    """A temporary folder under ``cache/tmp`` (same file system as the outputs, so renames are atomic).
+
+    Its name carries this process's id; folders left by processes that no longer run (killed
+    mid-assembly) are removed by the next caller.
+    """
+    base = cache_dir() / "tmp"
+    base.mkdir(parents=True, exist_ok=True)
+    for old in base.iterdir():
+        pid = old.name.split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    path = Path(tempfile.mkdtemp(dir=base, prefix=f"{os.getpid()}-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def read_record(artifact: Path) -> dict[str, Any] | None:
@@ -56,13 +86,16 @@ def is_fresh(artifact: Path, key: str) -> bool:
 
 def publish(src: Path, artifact: Path, key: str, **fields: Any) -> dict[str, Any]:
     """Move a finished file into place (atomically) and record how it was made."""
+    claim_output_root()
     artifact.parent.mkdir(parents=True, exist_ok=True)
     staging = artifact.with_name(f".{artifact.name}.partial")
     shutil.move(src, staging)
+    os.chmod(staging, normal_mode())
     os.replace(staging, artifact)
     record = {
         **fields,
-        "path": str(artifact.relative_to(output_dir())),
+        "path": str(artifact.relative_to(output_root())),  # the manifest writes it relative to its own folder
+        "theme": theme(),
         "key": key,
         "bytes": artifact.stat().st_size,
         "sha256": file_sha256(artifact),
@@ -80,7 +113,9 @@ def records() -> list[dict[str, Any]]:
             record = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        artifact = output_dir() / record.get("path", "")
+        if record.get("theme", DEFAULT_THEME) != theme():
+            continue
+        artifact = output_root() / record.get("path", "")
         if artifact.is_file() and artifact.stat().st_size == record.get("bytes"):
             found.append(record)
     return found
@@ -91,7 +126,9 @@ KIND_ORDER = {"book": 0, "chapter": 1, "scene": 2, "figure": 3}
 
 def write_manifest() -> Path:
     """``output/manifest.json``: every artifact, with kind, chapter, scene, path, key, size, sha256."""
-    artifacts = [{k: v for k, v in r.items() if k != "mtime_ns"} for r in records() if r.get("kind") in KIND_ORDER]
+    here = output_dir().relative_to(output_root())
+    artifacts = [{**{k: v for k, v in r.items() if k not in ("mtime_ns", "inputs")}, "path": str(Path(r["path"]).relative_to(here))}
+                 for r in records() if r.get("kind") in KIND_ORDER]
     artifacts.sort(key=lambda r: (KIND_ORDER[r["kind"]], r.get("chapter") or 0, r.get("quality") or "", r["path"]))
     path = output_dir() / "manifest.json"
     write_json_atomic(path, {"artifacts": artifacts})

@@ -16,13 +16,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pipeline.artifacts import write_manifest
-from pipeline.assemble import assemble_book, assemble_chapter
+from pipeline.assemble import assemble_book, assemble_chapter, missing_chapters
 from pipeline.errors import UsageError
 from pipeline.media import require_ffmpeg
+from pipeline.paths import theme
 from pipeline.registry import CHAPTERS, Entry, chapter_entries, resolve_targets
 from pipeline.render import (
     PREVIEW_QUALITY,
     RenderJob,
+    RunResult,
     quality_name,
     run_jobs,
     scene_job,
@@ -41,6 +43,8 @@ class Report:
     traces_computed: list[str] = field(default_factory=list)
     rendered: list[str] = field(default_factory=list)
     fresh: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # chapters the book lacks at this quality
     chapters: dict[str, str] = field(default_factory=dict)
     book: str | None = None
     manifest: Path | None = None
@@ -56,6 +60,9 @@ class Report:
             parts.append("assembled " + ", ".join(built))
         if self.book == "assembled":
             parts.append("assembled book")
+        if self.missing:
+            parts.append(f"the book lacks {', '.join(self.missing)} (not rendered at this quality: "
+                         f"`reel render {' '.join(self.missing)}`)")
         return "; ".join(parts)
 
 
@@ -122,11 +129,12 @@ def ensure_traces(names: Iterable[str], overrides: dict[str, dict[str, Any]], re
     return found
 
 
-def _run(jobs: list[RenderJob], workers: int, force: bool, reporter: Reporter, report: Report) -> None:
+def _run(jobs: list[RenderJob], workers: int, force: bool, reporter: Reporter, report: Report) -> RunResult:
+    """Render the stale jobs; failures are collected in the result (the caller raises them at the end)."""
     stale = [j for j in jobs if force or not j.fresh]
     report.fresh += [j.label for j in jobs if j not in stale]
     if not stale:
-        return
+        return RunResult()
     require_ffmpeg()
     task = reporter.task(f"rendering {len(stale)}", len(stale))
     running: set[str] = set()
@@ -136,19 +144,26 @@ def _run(jobs: list[RenderJob], workers: int, force: bool, reporter: Reporter, r
         if reporter.progress and task is not None:
             reporter.progress.update(task, description=f"rendering {', '.join(sorted(running))[:60]}")
 
-    def done(job: RenderJob) -> None:
+    def ended(job: RenderJob, outcome: str) -> None:
         running.discard(job.label)
-        report.rendered.append(job.label)
-        reporter.log(f"rendered {job.label}")
+        if outcome == "rendered":
+            report.rendered.append(job.label)
+        elif outcome == "fresh":
+            report.fresh.append(job.label)
+        else:
+            report.failed.append(job.label)
+        reporter.log({"rendered": f"rendered {job.label}", "fresh": f"{job.label}: made meanwhile by another run",
+                      "failed": f"[red]failed[/] {job.label}"}[outcome])
         reporter.advance(task)
 
-    run_jobs(stale, workers, on_start=started, on_done=done, force=True)
+    return run_jobs(stale, workers, on_start=started, on_end=ended, force=force)
 
 
 def render(targets: Iterable[str], quality: str = "m", workers: int = 2, force: bool = False,
            sets: Iterable[str] = (), quiet: bool = False) -> Report:
     """Videos, stills, chapter videos, book and manifest for the targets (default: everything)."""
     quality_name(quality)
+    theme()  # every setting is checked before any work starts
     targets = list(targets)
     overrides = parse_sim_overrides(sets)
     entries = resolve_targets(targets, kinds=("scene", "figure"))
@@ -158,31 +173,42 @@ def render(targets: Iterable[str], quality: str = "m", workers: int = 2, force: 
         jobs = _jobs_for(entries, quality, traces)
         chapters = sorted({e.chapter for e in entries if e.kind == "scene"}, key=lambda c: c.number)
         cards = {c.tag: titlecard_job(c, quality) for c in chapters}
-        _run(jobs + list(cards.values()), workers, force, reporter, report)
-        for chapter in chapters:
-            state = assemble_chapter(chapter, cards[chapter.tag].artifact, quality, force)
-            if state:
-                report.chapters[chapter.tag] = state
-                if state == "assembled":
-                    reporter.log(f"assembled {chapter.tag}")
-        if not targets:
-            ready = [c for c in CHAPTERS if any(e.implemented and e.kind == "scene" for e in chapter_entries(c))]
-            report.book = assemble_book(ready, quality, force)
-        report.manifest = write_manifest()
+        try:
+            result = _run(jobs + list(cards.values()), workers, force, reporter, report)
+            broken = {job.record["chapter"] for job in jobs + list(cards.values()) if job.label in result.failed}
+            for chapter in chapters:
+                if chapter.number in broken:  # its old part is stale for these settings: leave the chapter
+                    reporter.log(f"{chapter.tag} not assembled: a part failed")
+                    continue
+                state = assemble_chapter(chapter, cards[chapter.tag].artifact, quality, force)
+                if state:
+                    report.chapters[chapter.tag] = state
+                    if state == "assembled":
+                        reporter.log(f"assembled {chapter.tag}")
+            if not targets and not broken:
+                ready = [c for c in CHAPTERS if any(e.implemented and e.kind == "scene" for e in chapter_entries(c))]
+                report.book = assemble_book(ready, quality, force)
+        finally:  # whatever did publish is in the manifest, even when a job failed
+            report.manifest = write_manifest()
+        result.raise_failures()
     return report
 
 
 def figures(targets: Iterable[str], workers: int = 2, force: bool = False, sets: Iterable[str] = (),
             quiet: bool = False) -> Report:
     """Still PNGs only, for scenes and diagram figures."""
+    theme()
     overrides = parse_sim_overrides(sets)
     entries = resolve_targets(list(targets), kinds=("scene", "figure"))
     report = Report()
     with Reporter(quiet) as reporter:
         traces = ensure_traces((t for e in entries for t in e.traces), overrides, reporter, report)
         jobs = [still_job(e, {n: traces[n] for n in e.traces}) for e in entries]
-        _run(jobs, workers, force, reporter, report)
-        report.manifest = write_manifest()
+        try:
+            result = _run(jobs, workers, force, reporter, report)
+        finally:
+            report.manifest = write_manifest()
+        result.raise_failures()
     return report
 
 
@@ -192,6 +218,7 @@ def preview(target: str, sets: Iterable[str] = (), force: bool = False, quiet: b
     Traces come from the cache (computed only if missing); no 1080p still, no chapter assembly. A
     scene's preview is the same file as ``reel render -q l`` makes, so each reuses the other's work.
     """
+    theme()
     overrides = parse_sim_overrides(sets)
     entries = resolve_targets([target], kinds=("scene", "figure"))
     if len(entries) != 1:
@@ -203,8 +230,11 @@ def preview(target: str, sets: Iterable[str] = (), force: bool = False, quiet: b
         traces = ensure_traces(entry.traces, overrides, reporter, report)
         job = scene_job(entry, PREVIEW_QUALITY, traces) if entry.kind == "scene" else \
             still_job(entry, traces, PREVIEW_QUALITY)
-        _run([job], 1, force, reporter, report)
-        report.manifest = write_manifest()
+        try:
+            result = _run([job], 1, force, reporter, report)
+        finally:
+            report.manifest = write_manifest()
+        result.raise_failures()
     return job.artifact, report
 
 
@@ -221,15 +251,18 @@ def _jobs_for(entries: list[Entry], quality: str, traces: dict[str, tuple[str, P
 
 def assemble_only(quality: str = "m", quiet: bool = False) -> Report:
     """Chapter and book videos from scenes already rendered (title cards rendered if missing)."""
+    quality_name(quality)
+    theme()
     report = Report()
     with Reporter(quiet) as reporter:
         chapters = [c for c in CHAPTERS if any(e.implemented and e.kind == "scene" for e in chapter_entries(c))]
         cards = {c.tag: titlecard_job(c, quality) for c in chapters}
-        _run(list(cards.values()), 1, False, reporter, report)
+        _run(list(cards.values()), 1, False, reporter, report).raise_failures()
         for chapter in chapters:
             state = assemble_chapter(chapter, cards[chapter.tag].artifact, quality)
             if state:
                 report.chapters[chapter.tag] = state
         report.book = assemble_book(chapters, quality)
+        report.missing = missing_chapters(chapters, quality)
         report.manifest = write_manifest()
     return report

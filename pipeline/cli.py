@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -12,7 +13,7 @@ import click
 from rich.console import Console
 
 from pipeline.errors import ComputeError, UsageError
-from pipeline.paths import cache_dir, output_dir
+from pipeline.paths import cache_dir
 
 QUALITY_HELP = "l=480p15, m=720p30 (default), h=1080p60, p=1440p60, k=2160p60"
 DEFAULT_JOBS = os.cpu_count() or 1
@@ -36,6 +37,13 @@ def handled(fn: Callable) -> Callable:
             _fail(str(exc), 1)
         except KeyboardInterrupt:
             _fail("interrupted; finished artifacts are kept, partial ones discarded", 130)
+        except PermissionError as exc:
+            _fail(f"cannot write {exc.filename or 'to the output folder'}: permission denied "
+                  f"(choose another folder with REEL_OUTPUT)", 1)
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EROFS, errno.EDQUOT):
+                _fail(f"cannot write {exc.filename or 'to the output folder'}: {exc.strerror}", 1)
+            raise
 
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__
@@ -178,6 +186,31 @@ def assemble(quality: str, quiet: bool) -> None:
 
 
 @main.command()
+@click.argument("targets", nargs=-1)
+@quality_option
+@set_option
+@click.option("--why", is_flag=True, help="for each stale artifact, the inputs that changed")
+@click.option("--json", "as_json", is_flag=True, help="a JSON list of rows")
+@handled
+def status(targets: tuple[str, ...], quality: str, sets: tuple[str, ...], why: bool, as_json: bool) -> None:
+    """Fresh or stale, for each video and still of the targets (default: everything implemented)."""
+    from pipeline.build import parse_sim_overrides
+    from pipeline.status import artifact_status
+
+    rows = artifact_status(targets, quality, parse_sim_overrides(sets), why)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    for row in rows:
+        colour = {"rendered": "green", "stale": "yellow"}.get(row["status"], "cyan")
+        out.print(f"{row['target']:<40} [{colour}]{row['status']}[/]")
+        for line in row.get("why", []):
+            out.print(f"[dim]    {line}[/]")
+    counts = {s: sum(r["status"] == s for r in rows) for s in ("rendered", "stale", "not rendered")}
+    out.print(", ".join(f"{n} {s}" for s, n in counts.items()))
+
+
+@main.command()
 @click.argument("chapters", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="a JSON list of rows")
 @quiet_option
@@ -220,15 +253,41 @@ def doctor() -> None:
 
 @main.command()
 @click.option("--all", "everything", is_flag=True, help="also delete rendered videos, figures and the manifest")
+@handled
 def clean(everything: bool) -> None:
-    """Remove caches (traces, render records, manim media)."""
-    target = output_dir() if everything else cache_dir()
-    if target.is_dir():
-        for child in target.iterdir():
-            if child.name == ".gitkeep":
-                continue
-            shutil.rmtree(child) if child.is_dir() else child.unlink()
-    click.echo(f"removed {'everything under' if everything else 'caches in'} {target}")
+    """Remove caches (traces, manim media, logs); with --all, every output.
+
+    What is built stays built: the records that say so are kept unless --all removes the outputs too.
+    Refuses any folder that is not recognisably reel's own output.
+    """
+    from pipeline.paths import MARKER, is_reel_output, output_root
+
+    root = output_root()
+    if not root.exists():
+        click.echo(f"nothing to clean: {root} does not exist")
+        return
+    if not is_reel_output(root):
+        raise UsageError(f"refusing to clean {root}: it is not a reel output folder (no {MARKER} marker); "
+                         "check REEL_OUTPUT")
+    keep = {".gitkeep", MARKER}
+    if everything:
+        _empty(root, keep)
+    else:
+        _empty(cache_dir(), {"records"})
+    click.echo(f"removed {'everything under' if everything else 'caches in'} {root if everything else cache_dir()}")
+
+
+def _empty(folder, keep: set[str]) -> None:
+    """Delete what ``folder`` holds except the names in ``keep``; never follows a symlink out of it."""
+    if not folder.is_dir():
+        return
+    for child in folder.iterdir():
+        if child.name in keep:
+            continue
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from typing import Any
 
 from pipeline.paths import ROOT
 
-__all__ = ["digest", "file_sha256", "source_closure", "package_version"]
+__all__ = ["digest", "file_sha256", "source_closure", "third_party_imports", "explain_change", "package_version"]
 
 PROJECT_PACKAGES = ("sims", "scenes", "pipeline")
 
@@ -75,6 +75,43 @@ def source_closure(path: Path) -> list[tuple[str, str]]:
             if found is not None and found not in seen:
                 todo.append(found)
     return sorted((str(p.relative_to(ROOT)), h) for p, h in seen.items())
+
+
+def third_party_imports(path: Path) -> set[str]:
+    """Top-level names of the non-project modules imported anywhere in ``path``'s source closure."""
+    found: set[str] = set()
+    for rel, _ in source_closure(path):
+        for name in _imported_modules(ROOT / rel):
+            top = name.split(".")[0]
+            if top not in PROJECT_PACKAGES:
+                found.add(top)
+    return found
+
+
+def explain_change(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """What differs between two input documents of a key, one line per input, in words."""
+    lines = []
+    for name in sorted(set(old) | set(new)):
+        before, after = old.get(name), new.get(name)
+        if before == after:
+            continue
+        if name == "sources" and isinstance(before, list) and isinstance(after, list):
+            was, now = dict(map(tuple, before)), dict(map(tuple, after))
+            lines += [f"source changed: {f}" for f in sorted(was.keys() & now.keys()) if was[f] != now[f]]
+            lines += [f"source added: {f}" for f in sorted(now.keys() - was.keys())]
+            lines += [f"source no longer used: {f}" for f in sorted(was.keys() - now.keys())]
+        elif isinstance(before, dict) and isinstance(after, dict):
+            for key in sorted(set(before) | set(after)):
+                if before.get(key) != after.get(key):
+                    lines.append(f"{name} {key}: {_short(before.get(key))} → {_short(after.get(key))}")
+        else:
+            lines.append(f"{name}: {_short(before)} → {_short(after)}")
+    return lines
+
+
+def _short(value: Any) -> str:
+    text = "(none)" if value is None else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 24 else text[:21] + "…"
 
 
 @lru_cache(maxsize=None)

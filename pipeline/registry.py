@@ -9,6 +9,7 @@ and cache checks never import manim.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -144,9 +145,15 @@ def entries() -> list[Entry]:
     return [entry for chapter in CHAPTERS for entry in chapter_entries(chapter)]
 
 
+def normal_tag(text: str) -> str:
+    """``ch1`` / ``CH01`` / ``ch001`` → ``ch01``; anything else unchanged."""
+    match = re.fullmatch(r"ch0*(\d{1,2})", text.strip().lower())
+    return f"ch{int(match.group(1)):02d}" if match else text
+
+
 def chapter_by_tag(tag: str) -> Chapter:
     for chapter in CHAPTERS:
-        if chapter.tag == tag.lower():
+        if chapter.tag == normal_tag(tag):
             return chapter
     raise UsageError(f"unknown chapter {tag!r}; {closest(tag, [c.tag for c in CHAPTERS])}")
 
@@ -163,8 +170,9 @@ def resolve_targets(targets: Iterable[str], kinds: tuple[str, ...] = ("scene",))
     by_name = {e.name: e for e in everything} | {e.target: e for e in everything}
     chosen: list[Entry] = []
     for target in targets:
-        if target.lower() in {c.tag for c in CHAPTERS}:
-            chapter_items = [e for e in everything if e.chapter.tag == target.lower()]
+        if normal_tag(target) in {c.tag for c in CHAPTERS}:
+            target = normal_tag(target)
+            chapter_items = [e for e in everything if e.chapter.tag == target]
             ready = [e for e in chapter_items if e.implemented]
             if not ready:
                 raise UsageError(f"{target}: no scene of this chapter is implemented yet "

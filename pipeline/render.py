@@ -23,10 +23,11 @@ from pipeline.artifacts import is_fresh, publish
 from pipeline.errors import ComputeError, UsageError
 from pipeline.hashing import digest, package_version, scene_sources, source_closure
 from pipeline.media import probe_duration
-from pipeline.paths import ROOT, cache_dir, output_dir
+from pipeline.paths import ROOT, cache_dir, output_dir, theme
 from pipeline.registry import Chapter, Entry
 
-__all__ = ["QUALITIES", "quality_name", "screen_log_path", "RenderJob", "scene_job", "still_job", "titlecard_job", "run_jobs"]
+__all__ = ["QUALITIES", "quality_name", "screen_log_path", "RenderJob", "RunResult", "scene_job", "still_job", "titlecard_job",
+           "run_jobs"]
 
 # manim's presets: flag letter → folder name manim itself uses
 QUALITIES = {"l": "480p15", "m": "720p30", "h": "1080p60", "p": "1440p60", "k": "2160p60"}
@@ -41,10 +42,6 @@ def quality_name(letter: str) -> str:
     return QUALITIES[letter]
 
 
-def theme() -> str:
-    return os.environ.get("REEL_THEME", "dark")
-
-
 @dataclass
 class RenderJob:
     """One manim invocation and where its result goes."""
@@ -55,18 +52,26 @@ class RenderJob:
     quality: str  # manim letter
     still: bool
     artifact: Path
-    key: str
+    inputs: dict  # what the render depends on
     record: dict = field(default_factory=dict)  # fields for the manifest
     env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return self._key
+
+    def __post_init__(self) -> None:
+        self._key = digest(self.inputs)
 
     @property
     def fresh(self) -> bool:
         return is_fresh(self.artifact, self.key)
 
 
-def _render_key(module_path: Path, scene: str, quality: str, still: bool, extra: dict,
-                siblings: set[str] = frozenset()) -> str:
-    return digest({
+def _render_inputs(module_path: Path, scene: str, quality: str, still: bool, extra: dict,
+                   siblings: set[str] = frozenset()) -> dict:
+    """Everything a render depends on; its key is their hash, and the record keeps them for ``--why``."""
+    return {
         "sources": scene_sources(module_path, scene, siblings) if siblings else source_closure(module_path),
         "scene": scene,
         "quality": quality,
@@ -74,7 +79,7 @@ def _render_key(module_path: Path, scene: str, quality: str, still: bool, extra:
         "theme": theme(),
         "manim": package_version("manim"),
         **extra,
-    })
+    }
 
 
 def _siblings(chapter: Chapter) -> set[str]:
@@ -85,10 +90,10 @@ def _siblings(chapter: Chapter) -> set[str]:
 def scene_job(entry: Entry, quality: str, traces: dict[str, tuple[str, Path]]) -> RenderJob:
     """The video of one scene. ``traces`` maps ``sim.variant`` → (key, npz path)."""
     ch = entry.chapter
-    key = _render_key(entry.path, entry.name, quality, False, {"traces": {n: k for n, (k, _) in traces.items()}},
-                      _siblings(ch))
+    inputs = _render_inputs(entry.path, entry.name, quality, False,
+                            {"traces": {n: k for n, (k, _) in traces.items()}}, _siblings(ch))
     artifact = output_dir() / "scenes" / QUALITIES[quality] / ch.tag / f"{entry.name}.mp4"
-    return RenderJob(entry.target, entry.path, entry.name, quality, False, artifact, key,
+    return RenderJob(entry.target, entry.path, entry.name, quality, False, artifact, inputs,
                      {"kind": "scene", "chapter": ch.number, "scene": entry.name, "quality": QUALITIES[quality]},
                      {"REEL_TRACES": json.dumps({n: str(p) for n, (_, p) in traces.items()})})
 
@@ -96,12 +101,12 @@ def scene_job(entry: Entry, quality: str, traces: dict[str, tuple[str, Path]]) -
 def still_job(entry: Entry, traces: dict[str, tuple[str, Path]], quality: str = STILL_QUALITY) -> RenderJob:
     """The last frame of a scene (or a diagram figure) as a 1080p PNG (other qualities: a preview)."""
     ch = entry.chapter
-    key = _render_key(entry.path, entry.name, quality, True, {"traces": {n: k for n, (k, _) in traces.items()}},
-                      _siblings(ch))
+    inputs = _render_inputs(entry.path, entry.name, quality, True,
+                            {"traces": {n: k for n, (k, _) in traces.items()}}, _siblings(ch))
     folder = output_dir() / "figures" if quality == STILL_QUALITY else output_dir() / "preview" / QUALITIES[quality]
     artifact = folder / ch.tag / f"{entry.name}.png"
     kind = "figure" if quality == STILL_QUALITY else "preview"
-    return RenderJob(f"{entry.target} (still)", entry.path, entry.name, quality, True, artifact, key,
+    return RenderJob(f"{entry.target} (still)", entry.path, entry.name, quality, True, artifact, inputs,
                      {"kind": kind, "chapter": ch.number, "scene": entry.name, "quality": QUALITIES[quality],
                       **({"diagram": entry.diagram} if entry.diagram else {})},
                      {"REEL_TRACES": json.dumps({n: str(p) for n, (_, p) in traces.items()})})
@@ -110,9 +115,9 @@ def still_job(entry: Entry, traces: dict[str, tuple[str, Path]], quality: str = 
 def titlecard_job(chapter: Chapter, quality: str) -> RenderJob:
     """The card that opens a chapter video: 第N章 and the title."""
     card = {"number": chapter.number, "title": chapter.title}
-    key = _render_key(TITLECARD_PATH, "TitleCard", quality, False, {"card": card})
-    artifact = output_dir() / "cache" / "titlecards" / QUALITIES[quality] / f"{chapter.tag}.mp4"
-    return RenderJob(f"{chapter.tag} title card", TITLECARD_PATH, "TitleCard", quality, False, artifact, key,
+    inputs = _render_inputs(TITLECARD_PATH, "TitleCard", quality, False, {"card": card})
+    artifact = cache_dir() / "titlecards" / theme() / QUALITIES[quality] / f"{chapter.tag}.mp4"
+    return RenderJob(f"{chapter.tag} title card", TITLECARD_PATH, "TitleCard", quality, False, artifact, inputs,
                      {"kind": "titlecard", "chapter": chapter.number, "quality": QUALITIES[quality]},
                      {"REEL_TITLECARD": json.dumps(card, ensure_ascii=False)})
 
@@ -150,25 +155,34 @@ def _find_output(media_dir: Path, job: RenderJob) -> Path:
     return max(found, key=lambda p: p.stat().st_mtime)
 
 
-def run_job(job: RenderJob) -> dict:
-    """Render one job and publish its artifact; returns the manifest record."""
+def _log_tail(path: Path, lines: int = 8) -> str:
+    return "\n  ".join(path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-lines:])
+
+
+def run_job(job: RenderJob, recheck: bool = True) -> dict | None:
+    """Render one job and publish its artifact; returns its record, or None when, once this job held
+    the scene's lock, another run had already made the same artifact (``recheck``)."""
     media_dir = _media_dir(job)
     media_dir.mkdir(parents=True, exist_ok=True)
-    log_path = cache_dir() / "logs" / f"{_job_name(job)}-{_media_dir(job).name}.log"
+    log_path = cache_dir() / "logs" / f"{_job_name(job)}-{media_dir.name}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     screen_log = media_dir / "screen.json"
     env = {**os.environ, **job.env, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
            "REEL_THEME": theme(), "REEL_SCREENLOG": str(screen_log)}
     with FileLock(str(media_dir) + ".lock"):
+        if recheck and job.fresh:  # a concurrent run made it while this one waited for the lock
+            return None
         for leftover in ("videos", "images"):  # from an interrupted run
             shutil.rmtree(media_dir / leftover, ignore_errors=True)
         screen_log.unlink(missing_ok=True)
-        with open(log_path, "w", encoding="utf-8") as log:
+        # the log is written aside and renamed, so a killed job leaves the previous log whole
+        partial_log = log_path.with_name(log_path.name + ".partial")
+        with open(partial_log, "w", encoding="utf-8") as log:
             proc = subprocess.run(_manim_command(job, media_dir), cwd=ROOT, env=env, stdout=log,
                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        os.replace(partial_log, log_path)
         if proc.returncode != 0:
-            tail = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-8:]
-            raise ComputeError(f"rendering {job.label} failed (log: {log_path}):\n  " + "\n  ".join(tail))
+            raise ComputeError(f"rendering {job.label} failed (log: {log_path}):\n  {_log_tail(log_path)}")
         produced = _find_output(media_dir, job)
         extra = {} if job.still else {"duration_s": round(probe_duration(produced), 3)}
         if screen_log.is_file():  # beside the artifact, in place before the artifact itself
@@ -176,37 +190,49 @@ def run_job(job: RenderJob) -> dict:
             beside.parent.mkdir(parents=True, exist_ok=True)
             os.replace(screen_log, beside)
             extra["screen_log"] = str(beside.relative_to(output_dir()))
-        record = publish(produced, job.artifact, job.key, **job.record, **extra)
+        record = publish(produced, job.artifact, job.key, inputs=job.inputs, **job.record, **extra)
         # keep manim's Tex/Text caches for the next render of this scene, not its movie pieces
         shutil.rmtree(media_dir / "videos", ignore_errors=True)
         shutil.rmtree(media_dir / "images", ignore_errors=True)
         return record
 
 
-def run_jobs(jobs: Iterable[RenderJob], workers: int, on_done: Callable[[RenderJob], None] | None = None,
-             on_start: Callable[[RenderJob], None] | None = None, force: bool = False) -> list[dict]:
-    """Run stale jobs (all of them with ``force``) in parallel; failures are reported by scene name."""
+@dataclass
+class RunResult:
+    """What a batch of jobs did: rendered, found already made by another run, or failed (with why)."""
+
+    rendered: list[RenderJob] = field(default_factory=list)
+    made_elsewhere: list[RenderJob] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # label → message with the log tail
+
+    def raise_failures(self) -> None:
+        if self.failed:
+            raise ComputeError("\n".join(self.failed.values()))
+
+
+def run_jobs(jobs: Iterable[RenderJob], workers: int, on_start: Callable[[RenderJob], None] | None = None,
+             on_end: Callable[[RenderJob, str], None] | None = None, force: bool = False) -> RunResult:
+    """Run stale jobs (all of them with ``force``) in parallel; every job ends "rendered", "fresh" (made
+    by a concurrent run meanwhile) or "failed", and ``on_end(job, outcome)`` says which."""
     jobs = [j for j in jobs if force or not j.fresh]
-    results, failures = [], []
+    result = RunResult()
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = {}
-        for job in jobs:
-            futures[pool.submit(_started, job, on_start)] = job
+        futures = {pool.submit(_started, job, on_start, not force): job for job in jobs}
         for future in as_completed(futures):
             job = futures[future]
             try:
-                results.append(future.result())
+                outcome = "rendered" if future.result() is not None else "fresh"
             except ComputeError as exc:
-                failures.append(str(exc))
-            if on_done:
-                on_done(job)
-    if failures:
-        raise ComputeError("\n".join(failures))
-    return results
+                result.failed[job.label] = str(exc)
+                outcome = "failed"
+            (result.rendered if outcome == "rendered" else result.made_elsewhere if outcome == "fresh"
+             else []).append(job)
+            if on_end:
+                on_end(job, outcome)
+    return result
 
 
-def _started(job: RenderJob, on_start: Callable[[RenderJob], None] | None) -> dict:
+def _started(job: RenderJob, on_start: Callable[[RenderJob], None] | None, recheck: bool) -> dict | None:
     if on_start:
         on_start(job)
-    return run_job(job)
-
+    return run_job(job, recheck)

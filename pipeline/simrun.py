@@ -31,8 +31,8 @@ def run_sims(names: Iterable[str], sets: Iterable[str], seed: int | None, device
     """Ensure each named trace; ``sets`` are ``KEY=VALUE`` applied to every named sim."""
     sims = discover_sims()
     store = TraceStore()
-    rows = []
     specs = _specs(names)
+    planned = []  # every name and parameter is checked before any work starts
     for sim in dict.fromkeys(s for s, _ in specs):
         assignments = list(sets)
         if device is not None:
@@ -41,12 +41,14 @@ def run_sims(names: Iterable[str], sets: Iterable[str], seed: int | None, device
                 raise UsageError(f"{sim} has no device option (only torch sims do)")
             assignments.append(f"device={device}")
         overrides = tuple(sorted(parse_overrides(sims[sim], assignments).items()))
-        for _, variant in (s for s in specs if s[0] == sim):
-            result = store.ensure(TraceSpec(sim, variant, overrides, seed), force=force)
-            meta = result.meta
-            rows.append({
-                "sim": sim, "variant": variant, "key": result.key, "params": meta["params"],
-                "seed": meta["seed"], "metrics": meta["metrics"], "wall_s": meta["wall_s"],
-                "cached": result.cached, "path": str(result.path),
-            })
+        planned += [TraceSpec(sim, variant, overrides, seed) for _, variant in (s for s in specs if s[0] == sim)]
+    rows = []
+    for spec in planned:
+        result = store.ensure(spec, force=force)
+        meta = result.meta
+        rows.append({
+            "sim": spec.sim, "variant": spec.variant, "key": result.key, "params": meta["params"],
+            "seed": meta["seed"], "metrics": meta["metrics"], "wall_s": meta["wall_s"],
+            "cached": result.cached, "path": str(result.path),
+        })
     return rows

@@ -14,9 +14,9 @@ import ast
 import dataclasses
 import importlib
 import json
+import math
 import os
 import platform
-import tempfile
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -27,13 +27,15 @@ import numpy as np
 from filelock import FileLock
 
 from pipeline.errors import ComputeError, UsageError, closest
-from pipeline.hashing import digest, file_sha256, package_version, source_closure
-from pipeline.paths import ROOT, cache_dir
+from pipeline.files import atomic_write
+from pipeline.hashing import digest, file_sha256, package_version, source_closure, third_party_imports
+from pipeline.paths import ROOT, cache_dir, claim_output_root
 from sims.trace import Trace
 
 __all__ = ["SimInfo", "TraceSpec", "discover_sims", "sim_info", "parse_overrides", "TraceStore"]
 
 SIMS_DIR = ROOT / "sims"
+VERSIONED_LIBRARIES = {"numpy", "torch", "gymnasium"}  # whose version is part of a trace's key, when imported
 NOT_SIMS = {"__init__", "trace"}
 
 
@@ -59,6 +61,27 @@ def _literal_assignments(path: Path) -> dict[str, Any]:
             except ValueError:
                 pass
     return values
+
+
+def _device_default(path: Path) -> str | None:
+    """The default of ``Params.device`` read from the source (None: the sim has no device)."""
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.ClassDef) and node.name == "Params":
+            for item in node.body:
+                if (isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
+                        and item.target.id == "device" and isinstance(item.value, ast.Constant)):
+                    return str(item.value.value)
+    return None
+
+
+def cuda_present() -> bool:
+    """An NVIDIA driver is loaded (checked without importing torch, so keys stay cheap)."""
+    return Path("/proc/driver/nvidia/version").exists()
+
+
+def resolve_device(device: str) -> str:
+    """``auto`` → ``cuda`` when present, else ``cpu``; others as given."""
+    return ("cuda" if cuda_present() else "cpu") if device == "auto" else device
 
 
 def discover_sims() -> dict[str, SimInfo]:
@@ -99,12 +122,15 @@ def _coerce(text: str, default: Any, key: str) -> Any:
         if isinstance(default, int):
             return int(text)
         if isinstance(default, float):
-            return float(text)
+            value = float(text)
+            if not math.isfinite(value):
+                raise ValueError
+            return value
         if isinstance(default, tuple):
             return tuple(type(default[0])(v) if default else v for v in text.split(","))
         return text
     except ValueError:
-        kind = {bool: "true/false", int: "an integer", float: "a number", tuple: "a comma-separated list"}
+        kind = {bool: "true/false", int: "an integer", float: "a finite number", tuple: "a comma-separated list"}
         raise UsageError(f"bad value for {key}: {text!r} is not {kind.get(type(default), 'valid')}") from None
 
 
@@ -148,17 +174,25 @@ class TraceSpec:
     def effective_seed(self, info: SimInfo) -> int:
         return info.seed if self.seed is None else self.seed
 
-    def key(self) -> str:
+    def inputs(self) -> dict[str, Any]:
+        """Everything the trace depends on (its key is their hash; ``reel status --why`` compares them)."""
         info = sim_info(self.sim)
-        return digest({
+        libraries = sorted(third_party_imports(info.path) & VERSIONED_LIBRARIES)
+        inputs = {
             "sources": source_closure(info.path),
             "sim": self.sim,
             "variant": self.variant,
             "overrides": dict(self.overrides),
             "seed": self.effective_seed(info),
-            "numpy": package_version("numpy"),
-            "torch": package_version("torch"),
-        })
+            "versions": {name: package_version(name) for name in libraries},
+        }
+        device = dict(self.overrides).get("device", _device_default(info.path))
+        if device is not None:  # a torch sim: the device it will really run on
+            inputs["device"] = resolve_device(device)
+        return inputs
+
+    def key(self) -> str:
+        return digest(self.inputs())
 
 
 @dataclass
@@ -168,18 +202,6 @@ class TraceResult:
     path: Path
     cached: bool
     meta: dict[str, Any] = field(default_factory=dict)
-
-
-def _atomic_write_bytes(path: Path, writer) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            writer(f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class TraceStore:
@@ -214,12 +236,16 @@ class TraceStore:
             raise UsageError(f"{spec.sim} has no variant {spec.variant!r}; {closest(spec.variant, info.variants)}")
         key = spec.key()
         npz, meta_path = self.paths(spec, key)
-        npz.parent.mkdir(parents=True, exist_ok=True)
-        with FileLock(str(npz.with_suffix(".lock"))):
-            meta = None if force else self.valid(npz, meta_path)
-            cached = meta is not None
-            if not cached:
-                meta = self._compute(spec, info, key, npz, meta_path)
+        meta = None if force else self.valid(npz, meta_path)  # a cache hit needs no lock: read-only is fine
+        cached = meta is not None
+        if not cached:
+            claim_output_root()
+            npz.parent.mkdir(parents=True, exist_ok=True)
+            with FileLock(str(npz.with_suffix(".lock"))):
+                meta = None if force else self.valid(npz, meta_path)  # a concurrent run may have made it
+                cached = meta is not None
+                if not cached:
+                    meta = self._compute(spec, info, key, npz, meta_path)
         if not spec.overrides and spec.seed is None:
             self._index(spec.name, key, npz)
         return TraceResult(spec, key, npz, cached, meta)
@@ -235,6 +261,18 @@ class TraceStore:
         cannot compute keys itself, because scenes never import the pipeline.
         """
         entry = {"npz": str(npz), "key": key}
+        try:
+            current = json.loads(self.index_path.read_text(encoding="utf-8")).get(name)
+        except (OSError, ValueError):
+            current = None
+        if current == entry:
+            return
+        try:
+            self._write_index(name, entry)
+        except OSError:
+            pass  # a read-only output folder: the index is a convenience for plain manim, not a need
+
+    def _write_index(self, name: str, entry: dict[str, str]) -> None:
         with FileLock(str(self.index_path) + ".lock"):
             try:
                 index = json.loads(self.index_path.read_text(encoding="utf-8"))
@@ -244,7 +282,7 @@ class TraceStore:
                 return
             index[name] = entry
             text = json.dumps(dict(sorted(index.items())), indent=1)
-            _atomic_write_bytes(self.index_path, lambda f: f.write(text.encode("utf-8")))
+            atomic_write(self.index_path, lambda f: f.write(text.encode("utf-8")))
 
     def load(self, spec: TraceSpec) -> Trace:
         return Trace.load(self.ensure(spec).path)
@@ -263,11 +301,12 @@ class TraceStore:
         except Exception as exc:  # a failing sim must name itself
             raise ComputeError(f"sim {spec.name} failed: {type(exc).__name__}: {exc}") from exc
         wall = time.perf_counter() - start
-        _atomic_write_bytes(npz, lambda f: np.savez_compressed(f, **trace.arrays))
+        atomic_write(npz, lambda f: np.savez_compressed(f, **trace.arrays))
         meta = {
             "sim": spec.sim,
             "variant": spec.variant,
             "key": key,
+            "inputs": spec.inputs(),
             "params": dataclasses.asdict(params),
             "overrides": dict(spec.overrides),
             "seed": seed,
@@ -282,7 +321,7 @@ class TraceStore:
             "npz_sha256": file_sha256(npz),
         }
         text = json.dumps(meta, ensure_ascii=False, indent=1, default=_json_default)
-        _atomic_write_bytes(meta_path, lambda f: f.write(text.encode("utf-8")))
+        atomic_write(meta_path, lambda f: f.write(text.encode("utf-8")))
         return meta
 
 

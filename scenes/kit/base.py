@@ -107,12 +107,12 @@ def trace_paths() -> dict[str, str]:
 # --- the screen log ---------------------------------------------------------------------------------------------
 def _text_of(mob: Mobject) -> tuple[str, str] | None:
     """``(kind, text)`` if ``mob`` is one piece of text on screen, else None."""
+    if isinstance(mob, DecimalNumber):  # before the TeX check: numbers are drawn as TeX
+        return "number", mob._get_num_string(mob.number)  # as drawn (decimals, sign)
     if isinstance(mob, (Text, MarkupText)):
         return "text", getattr(mob, "original_text", None) or mob.text
     if isinstance(mob, SingleStringMathTex):
         return "tex", mob.tex_string
-    if isinstance(mob, DecimalNumber):
-        return "number", mob.get_tex_string() if hasattr(mob, "get_tex_string") else f"{mob.number}"
     return None
 
 
@@ -257,4 +257,7 @@ def write_screen_log(path: Path, scene: str, duration: float, entries: list[dict
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         json.dump({"scene": scene, "duration_s": round(duration, 3), "entries": entries}, f, ensure_ascii=False,
                   indent=1)
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes 0600; the pipeline publishes this file as it is
     os.replace(tmp, path)

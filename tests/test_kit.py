@@ -1,0 +1,85 @@
+"""The scene kit: its formatters, and the rule that editing a kit helper re-renders exactly its users."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from scenes.kit.numbers import fixed, plain, sci, sig, signed, vector
+
+KEYS = """
+import json
+from pathlib import Path
+from pipeline.registry import entries
+from pipeline.render import scene_job, still_job, titlecard_job
+from pipeline.registry import CHAPTERS
+
+found = {}
+for e in entries():
+    if e.implemented:
+        traces = {n: ("same trace", Path()) for n in e.traces}  # held fixed: only sources vary here
+        found[e.target + " still"] = still_job(e, traces).key
+        if e.kind == "scene":
+            found[e.target] = scene_job(e, "l", traces).key
+found.update({c.tag + " card": titlecard_job(c, "l").key for c in CHAPTERS})
+print(json.dumps(found))
+"""
+
+
+def test_numbers_are_formatted_like_the_book():
+    assert [plain(2.0), plain(-0.0), plain(0.5), plain(-3)] == ["2", "0", "0.5", "-3"]
+    assert [signed(0.59), signed(-3, 0), signed(0.0)] == ["+0.59", "-3", "+0.00"]
+    assert [fixed(0.2799, 5), fixed(-0.0001, 2)] == ["0.27990", "0.00"]
+    assert [sig(0.68412), sig(0.029944), sig(12.345), sig(0)] == ["0.684", "0.0299", "12.3", "0.000"]
+    assert [sci(3.7e-5), sci(5e5)] == ["3.7e-05", "5.0e+05"]
+    assert vector([2.0, 1.0]) == "[2, 1]"
+
+
+def test_log_axes_label_at_most_six_decades():
+    from scenes.kit.charts import decade_step
+
+    assert [decade_step(n) for n in (3, 5, 6, 10, 20, 67)] == [1, 1, 2, 2, 4, 16]
+
+
+def _keys(root) -> dict[str, str]:
+    proc = subprocess.run([sys.executable, "-c", KEYS], cwd=root, capture_output=True, text=True, check=True,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(root), "REEL_OUTPUT": str(root / "output")})
+    return json.loads(proc.stdout)
+
+
+def _edit(root, rel: str) -> None:
+    path = root / rel
+    path.write_text(path.read_text() + "\n# edited by a test\n")
+
+
+def _users(root, module: str) -> set[str]:
+    """Entries whose scene source (their own class + module-level code) names something from ``module``."""
+    from pipeline.hashing import _used_imports, class_slice
+    from pipeline.registry import entries
+    from pipeline.render import _siblings
+
+    users = set()
+    for e in (e for e in entries() if e.implemented):
+        sliced = class_slice(root / e.path.relative_to(e.path.parents[1]), e.name, _siblings(e.chapter))
+        if module in _used_imports(sliced):
+            users.add(e.target)
+    return users
+
+
+@pytest.mark.parametrize("module, expected_users", [
+    ("scenes/kit/grids.py", "heat maps and numbered grids"),
+    ("scenes/kit/charts.py", "axes"),
+])
+def test_editing_a_kit_module_re_renders_exactly_its_users(sandbox, module, expected_users):
+    before = _keys(sandbox)
+    _edit(sandbox, module)
+    after = _keys(sandbox)
+    changed = {k.removesuffix(" still") for k in before if before[k] != after[k]}
+    dotted = module.removesuffix(".py").replace("/", ".")
+    users = _users(sandbox, dotted)
+    assert users, f"nothing uses {module}?"
+    assert changed == users
+    assert not any(k.endswith(" card") for k in changed)  # title cards draw no {expected_users}
