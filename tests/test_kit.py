@@ -83,3 +83,10 @@ def test_editing_a_kit_module_re_renders_exactly_its_users(sandbox, module, expe
     assert users, f"nothing uses {module}?"
     assert changed == users
     assert not any(k.endswith(" card") for k in changed)  # title cards draw no {expected_users}
+
+
+def test_the_pipeline_knows_the_kits_themes():
+    from pipeline.paths import DEFAULT_THEME, THEMES
+    from scenes.kit import palette
+
+    assert set(THEMES) == set(palette.THEMES) and DEFAULT_THEME in THEMES
