@@ -1,6 +1,6 @@
 """DQN with experience replay and a target network on CartPole-v1 (book chapter 13).
 
-One file, CleanRL-style: the hyper-parameters sit in ``Params``; ``run`` is a flat
+One file, CleanRL-style: the hyper-parameters sit in ``Params``; ``train`` is a flat
 loop of ε-greedy acting in a vector env, storing transitions in a replay buffer and,
 every ``train_every`` env steps, a burst of minibatch TD updates toward
 y = r + γ max_a' Q(s', a'; θ⁻). The two ablations of the chapter are variants:
@@ -35,9 +35,10 @@ import torch
 from torch import nn
 
 from sims import torch_rl
+from sims.torch_setup import torch_session
 from sims.trace import Trace
 
-__all__ = ["Params", "VARIANTS", "SEED", "run"]
+__all__ = ["Params", "VARIANTS", "SEED", "run", "ReplayBuffer"]
 
 
 @dataclass(frozen=True)
@@ -81,10 +82,40 @@ VARIANTS = {
 SEED = 0
 
 
+class ReplayBuffer:
+    """A ring of the latest ``capacity`` transitions; ``stamp`` = env step at which each was stored."""
+
+    def __init__(self, capacity: int, n_obs: int) -> None:
+        self.obs = np.zeros((capacity, n_obs), dtype=np.float32)
+        self.next_obs = np.zeros((capacity, n_obs), dtype=np.float32)
+        self.act = np.zeros(capacity, dtype=np.int64)
+        self.rew = np.zeros(capacity, dtype=np.float32)
+        self.term = np.zeros(capacity, dtype=np.float32)
+        self.stamp = np.zeros(capacity, dtype=np.int64)
+        self.capacity, self.ptr, self.size = capacity, 0, 0
+
+    def add(self, obs: np.ndarray, next_obs: np.ndarray, act: np.ndarray, rew: np.ndarray,
+            term: np.ndarray, stamp: int) -> None:
+        """Store a batch of transitions, overwriting the oldest once full."""
+        at = (self.ptr + np.arange(len(obs))) % self.capacity
+        self.obs[at], self.next_obs[at], self.act[at] = obs, next_obs, act
+        self.rew[at], self.term[at], self.stamp[at] = rew, term, stamp
+        self.ptr, self.size = (self.ptr + len(obs)) % self.capacity, min(self.size + len(obs), self.capacity)
+
+    def latest(self, n: int) -> np.ndarray:
+        """Indices of the newest ``n`` transitions, oldest first."""
+        return (self.ptr - 1 - np.arange(n)[::-1]) % self.capacity
+
+
 def run(params: Params, seed: int = SEED) -> Trace:
     """Train DQN on CartPole-v1 and record what the replay and target-network scenes show."""
-    p = params
-    device, rng = torch_rl.setup_torch(p.device, seed)
+    with torch_session(params.device, seed) as device:
+        return train(params, seed, device)
+
+
+def train(p: Params, seed: int, device: torch.device) -> Trace:
+    """The whole run, top to bottom: ε-greedy acting, replay, bursts of TD updates, target syncs."""
+    rng = np.random.default_rng(seed)
     envs, obs = torch_rl.make_envs(p.num_envs, seed)
     n_obs, n_act = envs.single_observation_space.shape[0], int(envs.single_action_space.n)
     q_net = torch_rl.mlp([n_obs, p.hidden, p.hidden, n_act], nn.ReLU).to(device)
@@ -93,15 +124,7 @@ def run(params: Params, seed: int = SEED) -> Trace:
     probes = torch.as_tensor(torch_rl.PROBE_STATES, device=device)
     n_probe = len(probes)
 
-    # Replay buffer: a ring of numpy arrays; stamp = env step at which the transition was stored.
-    buf_obs = np.zeros((p.buffer_size, n_obs), dtype=np.float32)
-    buf_next = np.zeros((p.buffer_size, n_obs), dtype=np.float32)
-    buf_act = np.zeros(p.buffer_size, dtype=np.int64)
-    buf_rew = np.zeros(p.buffer_size, dtype=np.float32)
-    buf_term = np.zeros(p.buffer_size, dtype=np.float32)
-    buf_stamp = np.zeros(p.buffer_size, dtype=np.int64)
-    ptr, size = 0, 0
-
+    rb = ReplayBuffer(p.buffer_size, n_obs)
     episodes = torch_rl.EpisodeLog(p.num_envs)
     losses, targets, q_online, q_target, upd_step, upd_eps = [], [], [], [], [], []
     syncs: list[tuple[int, int]] = []  # (update, env step) of each θ⁻ ← θ
@@ -125,10 +148,7 @@ def run(params: Params, seed: int = SEED) -> Trace:
         # Store real transitions only: a NEXT_STEP reset step (valid False) has none. On a
         # time-limit truncation next_obs is the true last state, so the target bootstraps.
         rows = np.flatnonzero(episodes.valid)
-        at = (ptr + np.arange(len(rows))) % p.buffer_size
-        buf_obs[at], buf_next[at], buf_act[at] = obs[rows], next_obs[rows], actions[rows]
-        buf_rew[at], buf_term[at], buf_stamp[at] = reward[rows], terminated[rows], env_step
-        ptr, size = (ptr + len(rows)) % p.buffer_size, min(size + len(rows), p.buffer_size)
+        rb.add(obs[rows], next_obs[rows], actions[rows], reward[rows], terminated[rows], env_step)
         episodes.update(reward, terminated, truncated, env_step)
         obs = next_obs
 
@@ -138,15 +158,14 @@ def run(params: Params, seed: int = SEED) -> Trace:
         # A burst of TD updates. Its minibatches are drawn up front: the buffer does not
         # change during the burst, so this equals drawing them one by one.
         if p.replay:
-            idx = rng.integers(size, size=(p.gradient_steps, p.batch_size))
+            idx = rng.integers(rb.size, size=(p.gradient_steps, p.batch_size))
         else:
-            latest = (ptr - 1 - np.arange(p.batch_size)[::-1]) % p.buffer_size
-            idx = np.broadcast_to(latest, (p.gradient_steps, p.batch_size))
-        b_obs = torch.as_tensor(buf_obs[idx], device=device)
-        b_act = torch.as_tensor(buf_act[idx], device=device)
-        b_next = torch.as_tensor(buf_next[idx], device=device)
-        b_rew = torch.as_tensor(buf_rew[idx], device=device)
-        b_live = 1.0 - torch.as_tensor(buf_term[idx], device=device)
+            idx = np.broadcast_to(rb.latest(p.batch_size), (p.gradient_steps, p.batch_size))
+        b_obs = torch.as_tensor(rb.obs[idx], device=device)
+        b_act = torch.as_tensor(rb.act[idx], device=device)
+        b_next = torch.as_tensor(rb.next_obs[idx], device=device)
+        b_rew = torch.as_tensor(rb.rew[idx], device=device)
+        b_live = 1.0 - torch.as_tensor(rb.term[idx], device=device)
         if p.target_network:  # θ⁻ is fixed during a burst: all its TD targets in one pass
             with torch.no_grad():
                 y_burst = b_rew + p.gamma * b_live * target_net(b_next).max(-1).values
@@ -173,7 +192,7 @@ def run(params: Params, seed: int = SEED) -> Trace:
             upd_eps.append(eps)
             if updates % p.sample_every == 0:
                 samples_idx.append(idx[g, : p.sample_size])
-                samples_stamp.append(buf_stamp[idx[g, : p.sample_size]])
+                samples_stamp.append(rb.stamp[idx[g, : p.sample_size]])
                 samples_step.append(env_step)
             updates += 1
         if p.target_network and updates % p.target_every == 0:

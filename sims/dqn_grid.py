@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sims.tabular import (
+from sims.grid_mdp import (
     LAYOUTS,
     bellman_q,
     greedy_actions,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sims.tabular import (
+from sims.grid_mdp import (
     LAYOUTS,
     GridWorld,
     bellman_q,

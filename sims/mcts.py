@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sims.tabular import LevelLog, Node, exact_value, legal_moves, simulate
+from sims.puct import LevelLog, Node, simulate
+from sims.race21 import exact_value, legal_moves
 from sims.trace import Trace
 
 __all__ = ["Params", "VARIANTS", "SEED", "run"]

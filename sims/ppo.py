@@ -1,6 +1,6 @@
 """PPO with the clipped objective and GAE on CartPole-v1 (book chapter 14).
 
-One file, CleanRL-style: the hyper-parameters sit in ``Params``; ``run`` is a flat
+One file, CleanRL-style: the hyper-parameters sit in ``Params``; ``train`` is a flat
 loop of rollout → GAE → a few epochs of clipped-surrogate minibatch updates, and it
 records, per iteration, what the chapter plots: returns, entropy, clip fraction,
 approximate KL, the losses and a histogram of the probability ratio π/π_old.
@@ -28,9 +28,10 @@ import torch
 from torch import nn
 
 from sims import torch_rl
+from sims.torch_setup import torch_session
 from sims.trace import Trace
 
-__all__ = ["Params", "VARIANTS", "SEED", "run"]
+__all__ = ["Params", "VARIANTS", "SEED", "run", "gae"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,24 @@ def sample_actions(logits: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return (u > cdf[:, :-1]).sum(axis=1)
 
 
+def gae(
+    rewards: np.ndarray, values: np.ndarray, terminated: np.ndarray, done: np.ndarray, gamma: float, lam: float
+) -> np.ndarray:
+    """Generalized advantage estimates A_t of a (T, N) rollout; ``values`` has T + 1 rows.
+
+    δ_t = r_t + γ V(s_{t+1}) (0 if terminated) − V(s_t), A_t = δ_t + γλ A_{t+1} (0 after a done).
+    After a done the next row is a reset step, so the recursion is cut there; a truncated
+    (time-limit) episode still bootstraps from V(final obs) = values[t + 1].
+    """
+    adv = np.zeros(rewards.shape, dtype=np.float32)
+    last = np.zeros(rewards.shape[1], dtype=np.float32)
+    for t in reversed(range(len(rewards))):
+        delta = rewards[t] + gamma * values[t + 1] * ~terminated[t] - values[t]
+        last = delta + gamma * lam * ~done[t] * last
+        adv[t] = last
+    return adv
+
+
 def greedy_policy(actor: nn.Sequential) -> Callable[[np.ndarray], np.ndarray]:
     """argmax of the actor's logits, run through its numpy twin (cheap for evaluation)."""
     logits = torch_rl.numpy_mlp(actor)
@@ -79,8 +98,13 @@ def greedy_policy(actor: nn.Sequential) -> Callable[[np.ndarray], np.ndarray]:
 
 def run(params: Params, seed: int = SEED) -> Trace:
     """Train PPO on CartPole-v1 and record the learning curves per iteration."""
-    p = params
-    device, rng = torch_rl.setup_torch(p.device, seed)
+    with torch_session(params.device, seed) as device:
+        return train(params, seed, device)
+
+
+def train(p: Params, seed: int, device: torch.device) -> Trace:
+    """The whole run, top to bottom: nets, then rollout → GAE → clipped updates per iteration."""
+    rng = np.random.default_rng(seed)
     envs, obs = torch_rl.make_envs(p.num_envs, seed)
     n_obs, n_act = envs.single_observation_space.shape[0], int(envs.single_action_space.n)
     actor = torch_rl.mlp([n_obs, p.hidden, p.hidden, n_act], nn.Tanh, out_gain=0.01).to(device)
@@ -128,14 +152,7 @@ def run(params: Params, seed: int = SEED) -> Trace:
             values = critic(obs_t).squeeze(-1).cpu().numpy()
             logp_old = torch.log_softmax(actor(obs_t[:T]), -1).gather(-1, act_t[..., None]).squeeze(-1)
 
-        # GAE. After a done the next row is a reset step, so the recursion is cut there; a
-        # truncated (time-limit) episode still bootstraps from V(final obs) = values[t + 1].
-        adv = np.zeros((T, N), dtype=np.float32)
-        last = np.zeros(N, dtype=np.float32)
-        for t in reversed(range(T)):
-            delta = rew_buf[t] + p.gamma * values[t + 1] * ~term_buf[t] - values[t]
-            last = delta + p.gamma * p.gae_lambda * ~done_buf[t] * last
-            adv[t] = last
+        adv = gae(rew_buf, values, term_buf, done_buf, p.gamma, p.gae_lambda)
         returns = adv + values[:T]
 
         # Flatten and drop the reset steps: they are not transitions.

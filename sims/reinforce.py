@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sims.tabular import softmax
+from sims.softmax import softmax
 from sims.trace import Trace
 
 __all__ = ["Params", "VARIANTS", "SEED", "run"]

@@ -25,7 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sims.tabular import Node, legal_moves, simulate, softmax
+from sims.puct import Node, simulate
+from sims.race21 import legal_moves
+from sims.softmax import softmax
 from sims.trace import Trace
 
 __all__ = ["Params", "VARIANTS", "SEED", "run"]

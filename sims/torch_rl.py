@@ -1,13 +1,13 @@
 """Shared pieces of the deep-RL sims (``sims/dqn.py``, ``sims/ppo.py``) on CartPole-v1.
 
-Device choice and seeding, the vectorised training env, episode bookkeeping, the
-deterministic 20-episode evaluation that decides "solved", the probe states whose
-Q-values the scenes plot, and a small MLP with a numpy twin for cheap acting.
+The vectorised training env, episode bookkeeping, the deterministic 20-episode
+evaluation that decides "solved", the probe states whose Q-values the scenes plot,
+and a small MLP with a numpy twin for cheap acting. (Threads, determinism, seeds
+and the device: ``sims.torch_setup.torch_session``.)
 """
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,8 +16,6 @@ import gymnasium as gym
 import numpy as np
 import torch
 from torch import nn
-
-from sims.torch_setup import pick_device
 
 __all__ = [
     "ENV_ID",
@@ -31,7 +29,6 @@ __all__ = [
     "EpisodeLog",
     "EarlyStop",
     "run_metrics",
-    "setup_torch",
     "make_envs",
     "evaluate",
     "passes_check",
@@ -60,24 +57,6 @@ PROBE_STATES = np.array(
     dtype=np.float32,
 )
 PROBE_NAMES = ["upright", "falling_right", "falling_left", "near_right_wall"]
-
-
-def setup_torch(device: str, seed: int) -> tuple[torch.device, np.random.Generator]:
-    """Resolve ``device`` (auto|cpu|cuda), seed torch, and return a seeded numpy generator.
-
-    On CPU torch gets one thread (the sims are overhead-bound, and one thread keeps
-    reductions in a fixed order); deterministic algorithms are switched on so that a
-    seed reproduces a run bit for bit (the first call costs ~1.5 s of imports).
-    """
-    resolved = pick_device(device)
-    if resolved.type == "cpu":
-        torch.set_num_threads(1)
-    else:
-        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # cuBLAS determinism
-    # warn_only: the flag is process-wide, and other code in the process must not start failing.
-    torch.use_deterministic_algorithms(True, warn_only=True)
-    torch.manual_seed(seed)
-    return resolved, np.random.default_rng(seed)
 
 
 def make_envs(num_envs: int, seed: int) -> tuple[gym.vector.VectorEnv, np.ndarray]:

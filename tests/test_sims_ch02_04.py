@@ -149,19 +149,24 @@ def test_convolution_reference() -> None:
 
 @pytest.fixture(scope="module")
 def rec() -> Trace:
+    """The default run: ~40 s of training, so only slow tests use it."""
     return recurrent.run(recurrent.Params())
 
 
-def test_decay_table(rec) -> None:
+def test_decay_table() -> None:
+    """The book's λ^k table (code/04_lstm_cell.py), from the function the sim stores it with."""
     book = {(0.6, 5): 7.8e-02, (0.6, 20): 3.7e-05, (0.6, 50): 8.1e-12, (1.0, 5): 1.0, (1.0, 50): 1.0,
             (1.3, 5): 3.7, (1.3, 50): 5.0e05}
-    lambdas, ks = list(rec["lambdas"]), list(rec["ks"])
+    lambdas, decay = list(recurrent.LAMBDAS), recurrent.decay_table(recurrent.LAMBDAS, recurrent.Params().max_k)
     for (lam, k), value in book.items():
-        assert float(f"{rec['decay'][lambdas.index(lam), ks.index(k)]:.1e}") == value
+        assert float(f"{decay[lambdas.index(lam), k]:.1e}") == value
 
 
+@pytest.mark.slow
 def test_lstm_gradient_survives_where_rnn_vanishes(rec) -> None:
     """The book's claim, measured: ≥100× more gradient reaches far-back steps through the LSTM."""
+    np.testing.assert_array_equal(rec["lambdas"], recurrent.LAMBDAS)
+    np.testing.assert_array_equal(rec["decay"], recurrent.decay_table(recurrent.LAMBDAS, len(rec["ks"]) - 1))
     T = len(rec["t"])
     for state in ("init", "trained"):
         rnn, lstm = rec[f"rnn_grad_h_{state}"], rec[f"lstm_grad_h_{state}"]
@@ -219,22 +224,28 @@ def test_determinism() -> None:
 # --- errata rows ------------------------------------------------------------------------------
 
 
-def test_check_rows(bp, rec) -> None:
-    traces = {
-        "backprop.default": bp,
-        "convolution.default": convolution.run(convolution.Params()),
-        "convolution.five_rows": convolution.run(convolution.Params(height=5)),
-        "recurrent.default": rec,
-    }
-    expected = {
-        2: [f"R02.{i}" for i in range(1, 7)] + ["S2#3"],
-        3: [f"R03.{i}" for i in range(1, 17)],
-        4: [f"R04.{i}" for i in range(1, 8)],
-    }
-    for mod in (ch02, ch03, ch04):
-        assert set(mod.TRACES) <= traces.keys()
-        rows = mod.rows(traces)
-        assert [r.id for r in rows] == expected[mod.CHAPTER]
-        assert all(r.status in STATUSES and r.chapter == mod.CHAPTER for r in rows)
-        for r in rows:
-            assert r.status == ("different" if r.id == "S2#3" else "equal"), r
+EXPECTED_ROWS = {
+    2: [f"R02.{i}" for i in range(1, 7)] + ["S2#3"],
+    3: [f"R03.{i}" for i in range(1, 17)],
+    4: [f"R04.{i}" for i in range(1, 8)],
+}
+
+
+def assert_rows(mod, traces: dict[str, Trace]) -> None:
+    assert set(mod.TRACES) <= traces.keys()
+    rows = mod.rows(traces)
+    assert [r.id for r in rows] == EXPECTED_ROWS[mod.CHAPTER]
+    assert all(r.status in STATUSES and r.chapter == mod.CHAPTER for r in rows)
+    for r in rows:
+        assert r.status == ("different" if r.id == "S2#3" else "equal"), r
+
+
+def test_check_rows_ch02_ch03(bp) -> None:
+    assert_rows(ch02, {"backprop.default": bp})
+    assert_rows(ch03, {"convolution.default": convolution.run(convolution.Params()),
+                       "convolution.five_rows": convolution.run(convolution.Params(height=5))})
+
+
+@pytest.mark.slow
+def test_check_rows_ch04(rec) -> None:
+    assert_rows(ch04, {"recurrent.default": rec})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.checks import Row, compare, not_reproducible
-from sims.tabular import ARROWS
+from sims.grid_mdp import ARROWS
 from sims.trace import Trace
 
 CHAPTER = 13

@@ -1,27 +1,19 @@
-"""Shared pieces of the tabular RL sims (book chapters 12-15).
+"""The grid worlds of chapters 12-13 as known MDPs (shared by ``sims.gridworld`` and ``sims.dqn_grid``).
 
-* the grid worlds of chapters 12-13 as transition tables, value iteration on
-  them, and the arrow grids the book prints;
-* the race-to-21 game (抢21) of chapter 15 and the PUCT tree search that both
-  ``sims.mcts`` and ``sims.selfplay`` run on it;
-* a row-wise softmax.
+Transition tables, one-step look-ahead, value iteration, and the arrow grids the
+book prints.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
-from typing import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 __all__ = [
     "ARROWS", "GridWorld", "LAYOUTS", "transition_table", "bellman_q", "value_iteration", "greedy_actions",
-    "optimal_action_mask", "policy_symbols", "reaches_goal", "softmax",
-    "legal_moves", "exact_value", "Node", "simulate", "LevelLog",
+    "optimal_action_mask", "policy_symbols", "reaches_goal",
 ]
-
-# ---------------------------------------------------------------- grid worlds
 
 ARROWS = "↑↓←→"  # the book's action order: up, down, left, right
 MOVES = ((-1, 0), (1, 0), (0, -1), (0, 1))
@@ -146,114 +138,3 @@ def reaches_goal(grid: GridWorld, actions: np.ndarray) -> np.ndarray:
         ok[s0] = s == goal
     ok[grid.wall_mask()] = False
     return ok.reshape(grid.rows, grid.cols)
-
-
-def softmax(z: np.ndarray) -> np.ndarray:
-    """Softmax along the last axis, shifted for stability."""
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
-
-
-# ---------------------------------------------------------------- race to 21
-
-def legal_moves(total: int, target: int = 21, max_add: int = 3) -> list[int]:
-    """Numbers the player to move may add without passing the target."""
-    return [m for m in range(1, max_add + 1) if total + m <= target]
-
-
-def exact_value(total: int, target: int = 21, max_add: int = 3, terminal_value: float = -1.0) -> float:
-    """Game-theoretic value for the player to move: −1 when ``target − total`` is a multiple of max_add + 1.
-
-    At ``total == target`` the opponent has just said 21 and won, so the mover's
-    value is ``terminal_value`` (−1 is the correct convention).
-    """
-    if total == target:
-        return terminal_value
-    return -1.0 if (target - total) % (max_add + 1) == 0 else 1.0
-
-
-@dataclass
-class Node:
-    """A search-tree node: edge statistics N, W and prior P for each legal move."""
-
-    total: int
-    moves: list[int] = field(default_factory=list)
-    prior: list[float] = field(default_factory=list)
-    n: list[int] = field(default_factory=list)
-    w: list[float] = field(default_factory=list)
-    children: list["Node"] = field(default_factory=list)
-    expanded: bool = False
-    id: int = 0
-
-    def expand(self, moves: list[int], prior: list[float], next_id: int) -> int:
-        """Create one child per move; returns the next free node id."""
-        self.moves, self.prior = moves, prior
-        self.n, self.w = [0] * len(moves), [0.0] * len(moves)
-        self.children = [Node(self.total + m, id=next_id + i) for i, m in enumerate(moves)]
-        self.expanded = True
-        return next_id + len(moves)
-
-    def q(self) -> list[float]:
-        return [w / n if n > 0 else 0.0 for n, w in zip(self.n, self.w)]
-
-
-@dataclass
-class LevelLog:
-    """What selection saw at one node of one simulation (for the MCTSGrowth scene)."""
-
-    node_id: int
-    total: int
-    q: list[float]
-    u: list[float]
-    n: list[int]
-    prior: list[float]
-    choice: int  # index into the node's moves
-
-
-# evaluate(total) -> (moves, priors over those moves, value for the player to move)
-Evaluator = Callable[[int], tuple[list[int], list[float], float]]
-
-
-def puct_terms(node: Node, c: float) -> tuple[list[float], list[float]]:
-    """Q and U = c·P·√(ΣN + 1)/(1 + N) for every child, as the book's ``puct_select`` computes them."""
-    root_n = math.sqrt(sum(node.n) + 1)
-    u = [c * p * root_n / (1 + n) for p, n in zip(node.prior, node.n)]
-    return node.q(), u
-
-
-def simulate(
-    root: Node,
-    evaluate: Evaluator,
-    is_terminal: Callable[[int], bool],
-    c: float,
-    next_id: int,
-    rng: np.random.Generator | None = None,
-    log: list[LevelLog] | None = None,
-) -> tuple[list[tuple[Node, int]], Node, float, int]:
-    """One MCTS simulation: select by PUCT, expand the leaf, evaluate it, back the value up.
-
-    Values are from the point of view of the player to move at a node; an edge
-    stores W from the point of view of the player choosing it, so the sign flips
-    at every level. Ties go to the first move, or to a random one when ``rng`` is given.
-    Returns (path of (node, move index), leaf, leaf value, next free node id).
-    """
-    node, path = root, []
-    while node.expanded:
-        q, u = puct_terms(node, c)
-        score = [qi + ui for qi, ui in zip(q, u)]
-        top = max(score)
-        best = [i for i, s in enumerate(score) if s == top]
-        choice = best[0] if rng is None or len(best) == 1 else best[int(rng.integers(len(best)))]
-        if log is not None:
-            log.append(LevelLog(node.id, node.total, q, u, list(node.n), list(node.prior), choice))
-        path.append((node, choice))
-        node = node.children[choice]
-    moves, prior, value = evaluate(node.total)
-    if not is_terminal(node.total):
-        next_id = node.expand(moves, prior, next_id)
-    v = value
-    for parent, i in reversed(path):
-        v = -v  # the parent's mover is the leaf mover's opponent
-        parent.n[i] += 1
-        parent.w[i] += v
-    return path, node, value, next_id
