@@ -171,13 +171,31 @@ def scene_sources(path: Path, scene: str, sibling_scenes: set[str]) -> list[tupl
 
     The module counts only with ``scene``'s own class (the other scenes cut out), and of the
     project modules it imports only those that this slice uses, each with its own closure: editing
-    the heat-map helper re-renders the scenes that draw heat maps, and no other.
+    the heat-map helper re-renders the scenes that draw heat maps, and no other. A module that
+    holds other book scenes (a figures module importing its chapter module's helpers) counts
+    without those scenes, so editing one scene never re-renders another.
     """
-    own = str(path.resolve().relative_to(ROOT))
-    sliced = class_slice(path, scene, sibling_scenes)
-    found = {own: hashlib.sha256(sliced.encode("utf-8")).hexdigest()}
+    found: dict[str, str] = {}
+    _add_slice(path.resolve(), scene, sibling_scenes, found)
+    return sorted(found.items())
+
+
+def _add_slice(path: Path, scene: str, siblings: set[str], found: dict[str, str]) -> None:
+    rel = str(path.relative_to(ROOT))
+    if rel in found:
+        return
+    sliced = class_slice(path, scene, siblings)
+    found[rel] = hashlib.sha256(sliced.encode("utf-8")).hexdigest()
     for name in sorted(_used_imports(sliced)):
         module = _module_file(name)
-        if module is not None:
+        if module is None:
+            continue
+        if _defines_any(module, siblings):
+            _add_slice(module.resolve(), "", siblings, found)
+        else:
             found.update(source_closure(module))
-    return sorted(found.items())
+
+
+def _defines_any(path: Path, names: set[str]) -> bool:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return any(isinstance(node, ast.ClassDef) and node.name in names for node in tree.body)

@@ -1,11 +1,17 @@
 """Chapter 1 — 感知机: a line that learns AND, and cannot learn XOR.
 
 Both scenes replay the perceptron traces update by update: the sample that
-was misclassified, the rule applied with its real numbers, and the boundary
-w·x + b = 0 moving to its new place.
+was misclassified, the rule applied with its real numbers (η included), and
+the boundary w·x + b = 0 moving to its new place. Every number shown comes
+from the trace, so ``--set perceptron.lr=…`` or ``perceptron.max_epochs=…``
+changes what the screen says. The diagram figures live in
+``ch01_perceptron_figures.py`` and share the helpers below.
 """
 
 from __future__ import annotations
+
+import math
+from typing import Sequence
 
 import numpy as np
 from manim import (
@@ -26,21 +32,25 @@ from manim import (
     Polygon,
     Square,
     Transform,
-    ValueTracker,
     VGroup,
     VMobject,
-    always_redraw,
     linear,
 )
 
-from scenes.common import PALETTE, BookScene, cjk, math, mono, speed_badge
+from scenes.kit.base import BookScene
+from scenes.kit.charts import panel_axes
+from scenes.kit.counters import CounterPanel, scrub
+from scenes.kit.legends import legend_row
+from scenes.kit.numbers import plain
+from scenes.kit.palette import PALETTE
+from scenes.kit.text import BODY_SIZE, LABEL_SIZE, SMALL_SIZE, TEX_SIZE, cjk, mono, speed_badge, tex, tex_vector
 
 VIEW = (-0.5, 1.5)  # data window of the input plane, both axes
 PLANE_CENTER = np.array([-3.9, 0.1, 0])
 PLANE_SIZE = 4.2
 
 RULES_LEFT = np.array([-0.9, 0, 0])  # left edge of the right-hand panel
-CHART_CENTER = np.array([2.2, -0.45, 0])
+CHART_CENTER = np.array([2.2, -0.8, 0])  # below the rules and η, above the caption band
 LEGEND_CENTER = np.array([1.3, 3.55, 0])
 RULE_TEX = (
     r"\hat y = \mathbf{1}\left[\mathbf w^\top \mathbf x + b \ge 0\right]",
@@ -63,10 +73,10 @@ class InputPlane(VGroup):
                      DashedLine(self.c2p(lo, v), self.c2p(hi, v), color=PALETTE.grid, stroke_width=2))
         ticks = VGroup()
         for v in (0, 1):
-            ticks.add(mono(str(v), 20, PALETTE.muted).next_to(self.c2p(v, lo), DOWN, buff=0.1),
-                      mono(str(v), 20, PALETTE.muted).next_to(self.c2p(lo, v), LEFT, buff=0.1))
-        labels = VGroup(math("x_1", 30, PALETTE.muted).next_to(self.c2p(hi, lo), DOWN, buff=0.1).shift(0.2 * LEFT),
-                        math("x_2", 30, PALETTE.muted).next_to(self.c2p(lo, hi), LEFT, buff=0.1).shift(0.2 * DOWN))
+            ticks.add(mono(str(v), SMALL_SIZE, PALETTE.muted).next_to(self.c2p(v, lo), DOWN, buff=0.1),
+                      mono(str(v), SMALL_SIZE, PALETTE.muted).next_to(self.c2p(lo, v), LEFT, buff=0.1))
+        labels = VGroup(tex("x_1", TEX_SIZE, PALETTE.muted).next_to(self.c2p(hi, lo), DOWN, buff=0.1).shift(0.2 * LEFT),
+                        tex("x_2", TEX_SIZE, PALETTE.muted).next_to(self.c2p(lo, hi), LEFT, buff=0.1).shift(0.2 * DOWN))
         self.add(grid, self.frame, ticks, labels)
 
     def c2p(self, x1: float, x2: float) -> np.ndarray:
@@ -86,17 +96,17 @@ def glyph(label: int, at: np.ndarray) -> VMobject:
 
 def legend(shading: bool = True) -> VGroup:
     """× / ○ / shading, in one line at the top centre, so a still explains itself."""
-    swatch = Square(0.26, stroke_width=0, fill_color=PALETTE.positive, fill_opacity=0.3)
-    items = [(glyph(1, ORIGIN), "类别 1"), (glyph(0, ORIGIN), "类别 0")] + [(swatch, "判为 1 的一侧")] * shading
-    group = VGroup(*(VGroup(mark.scale(0.8), cjk(text, 22, PALETTE.muted)).arrange(RIGHT, buff=0.12)
-                     for mark, text in items)).arrange(RIGHT, buff=0.45)
-    return group.move_to(LEGEND_CENTER)
+    shade = Square(0.26, stroke_width=0, fill_color=PALETTE.positive, fill_opacity=0.3)
+    items = [(glyph(1, ORIGIN).scale(0.8), "类别 1"), (glyph(0, ORIGIN).scale(0.8), "类别 0")]
+    items += [(shade, "判为 1 的一侧")] * shading
+    return legend_row(items).move_to(LEGEND_CENTER)
 
 
 def sample_glyphs(plane: InputPlane, inputs: np.ndarray, labels: np.ndarray) -> VGroup:
     return VGroup(*(glyph(int(y), plane.c2p(*x)) for x, y in zip(inputs, labels)))
 
 
+# --- the boundary w·x + b = 0 ---------------------------------------------------------
 def clip_halfplane(w: np.ndarray, b: float) -> list[np.ndarray]:
     """Corners of {w·x + b ≥ 0} ∩ view square, in order (empty list if none)."""
     lo, hi = VIEW
@@ -141,11 +151,11 @@ def linear_tex(w: np.ndarray, b: float) -> str:
     for coef, var in zip(w, ("x_1", "x_2")):
         if coef == 0:
             continue
-        mag = "" if abs(coef) == 1 else f"{abs(coef):g}"
+        mag = "" if abs(coef) == 1 else plain(abs(coef))
         sign = "-" if coef < 0 else ("+" if terms else "")
         terms.append(f"{sign} {mag}{var}")
     if b != 0 or not terms:
-        terms.append(f"{'-' if b < 0 else ('+' if terms else '')} {abs(b):g}")
+        terms.append(f"{'-' if b < 0 else ('+' if terms else '')} {plain(abs(b))}")
     return " ".join(terms) + " = 0"
 
 
@@ -153,24 +163,63 @@ def boundary_note(plane: InputPlane, w: np.ndarray, b: float) -> VMobject:
     """Above the plane: the current boundary, or why there is none to see."""
     whole = "全部判为 1" if len(clip_halfplane(w, b)) == 4 else "全部判为 0"
     if not np.any(w != 0):
-        note = cjk(f"w = 0：没有边界线，{whole}", 24, PALETTE.muted)
+        note = cjk(f"w = 0：没有边界线，{whole}", LABEL_SIZE, PALETTE.muted)
     else:
-        eq = math(linear_tex(w, b), 30, PALETTE.learned)
-        if visible_segment(w, b) is not None:
-            note = VGroup(cjk("边界", 24, PALETTE.muted), eq).arrange(RIGHT, buff=0.2)
-        else:
-            note = VGroup(cjk("边界", 24, PALETTE.muted), eq, cjk("在画面外", 24, PALETTE.muted)
-                          ).arrange(RIGHT, buff=0.2)
+        parts = [cjk("边界", LABEL_SIZE, PALETTE.muted), tex(linear_tex(w, b), TEX_SIZE, PALETTE.learned)]
+        if visible_segment(w, b) is None:
+            parts.append(cjk("在画面外", LABEL_SIZE, PALETTE.muted))
+        note = VGroup(*parts).arrange(RIGHT, buff=0.2)
     return note.next_to(plane.frame, UP, buff=0.2)
 
 
-def vec(v: np.ndarray) -> str:
-    """A vector as the book prints it, ``[2, 1]``."""
-    return "[" + r",\ ".join(f"{x:g}" for x in v) + "]"
+# --- numbers derived from a run ----------------------------------------------------------
+def point_text(x: np.ndarray) -> str:
+    """``(1,1)``: an input as the captions write it."""
+    return "(" + ",".join(plain(v) for v in x) + ")"
 
 
-def fmt(v: float) -> str:
-    return f"{v:g}"
+def ties(inputs: np.ndarray, w: np.ndarray, b: float) -> list[int]:
+    """Inputs exactly on the line w·x + b = 0 (the sim's own ``>= 0`` test, no tolerance: a point
+    is on the line only if the rule puts it in class 1 because of the equals sign)."""
+    return [i for i, x in enumerate(inputs) if float(x @ w + b) == 0.0]
+
+
+def grazes(inputs: np.ndarray, w: np.ndarray, b: float) -> bool:
+    """Some input is on the line up to rounding but not exactly (e.g. 0.2 - 0.20000000000000004):
+    the picture shows it on the line while the rule counts it off, so say neither."""
+    values = inputs @ w + b
+    scale = 1.0 + np.abs(inputs) @ np.abs(w) + abs(b)
+    return bool(np.any((values != 0) & (np.abs(values) <= 1e-9 * scale)))
+
+
+def signed_term(value: float) -> str:
+    """``+ 0.5`` / ``- 1.5``: a term after the first of a sum."""
+    return f"{'-' if value < 0 else '+'} {plain(abs(value))}"
+
+
+def dot_tex(w: np.ndarray, x: np.ndarray, b: float) -> str:
+    r"""``2\cdot1 + 1\cdot1 - 3``: w·x + b with the numbers in."""
+    products = [rf"{plain(w[0])}\cdot{plain(x[0])}"]
+    products.append(rf"{signed_term(w[1])}\cdot{plain(x[1])}")
+    return " ".join(products) + f" {signed_term(b)}"
+
+
+def cycle_length(states: np.ndarray) -> int | None:
+    """The period with which the last states repeat (seen at least twice in a row), or None."""
+    n = len(states)
+    for p in range(1, n // 2 + 1):
+        if np.array_equal(states[n - p:], states[n - 2 * p:n - p]):
+            return p
+    return None
+
+
+def nice_step(span: float, max_steps: int = 5) -> float:  # KIT CANDIDATE: ticks for panel_axes
+    """The smallest 1-2-5 step that cuts ``span`` into at most ``max_steps`` intervals."""
+    base = 10 ** math.floor(math.log10(max(span, 1e-12) / max_steps))
+    for factor in (1, 2, 5, 10):
+        if span / (factor * base) <= max_steps:
+            return factor * base
+    return 10 * base
 
 
 class PerceptronScene(BookScene):
@@ -186,43 +235,41 @@ class PerceptronScene(BookScene):
         self.caption(caption)
 
     def show_rule(self, caption: str) -> None:
-        rules = VGroup(*(math(t, 30) for t in RULE_TEX)).arrange(DOWN, aligned_edge=LEFT, buff=0.25)
-        rules.to_edge(UP, buff=1.25).align_to(RULES_LEFT, LEFT)
-        self.rules = rules
-        self.counters = self.counter_lines(0, 0)
+        """The rule, the run's learning rate η under it, the counters, and the empty start state."""
+        eta = float(self.trace(self.TRACES[0]).params["lr"])
+        rate = VGroup(tex(rf"\eta = {plain(eta)}", TEX_SIZE), cjk("（学习率）", LABEL_SIZE, PALETTE.muted))
+        rules = VGroup(*(tex(t, TEX_SIZE) for t in RULE_TEX), rate.arrange(RIGHT, buff=0.15))
+        rules.arrange(DOWN, aligned_edge=LEFT, buff=0.25).to_edge(UP, buff=1.25).align_to(RULES_LEFT, LEFT)
+        self.rules, self.eta = rules, eta
+        # CJK glyphs are two cells wide in the mono font: both labels take nine cells
+        self.counters = CounterPanel(lambda epoch, wrong: [f"轮次     {epoch:>3d}", f"错误更新 {wrong:>3d}"])
         self.play(FadeIn(rules[0]), run_time=0.8)
-        self.play(FadeIn(rules[1]), FadeIn(self.counters), run_time=0.8)
-        self.w, self.b = np.zeros(2), 0.0
+        self.play(FadeIn(rules[1:]), FadeIn(self.counters.show(0, 0)), run_time=0.8)
+        self.w, self.b = np.zeros(2), 0.0  # the sim's zero start
         self.boundary = boundary(self.plane, self.w, self.b)
         self.note = boundary_note(self.plane, self.w, self.b)
         self.play(FadeIn(self.boundary), FadeIn(self.note), run_time=0.8)
         self.caption(caption)
 
-    def counter_lines(self, epoch: int, mistakes: int) -> VGroup:
-        return self.corner_panel([mono(f"epoch    {epoch:>3d}", 24), mono(f"错误更新 {mistakes:>3d}", 24)])
-
-    def set_counters(self, epoch: int, mistakes: int) -> list:
-        """Swap the counters at once (a morph between digits reads badly)."""
-        new = self.counter_lines(epoch, mistakes)
-        old, self.counters = self.counters, new
-        return [FadeOut(old, run_time=0.01), FadeIn(new, run_time=0.01)]
-
     def update_equation(self, x: np.ndarray, y: int, y_hat: int, w_new: np.ndarray, b_new: float) -> VGroup:
-        """The rule with this update's numbers substituted."""
-        err = y - y_hat
-        sample = math(rf"\mathbf x = {vec(x)},\; y = {y},\; \hat y = {y_hat}", 30)
-        w_line = math(rf"\mathbf w = {vec(self.w)} {'+' if err > 0 else '-'} {vec(x)} = {vec(w_new)}", 30)
-        b_line = math(rf"b = {fmt(self.b)} {'+' if err > 0 else '-'} 1 = {fmt(b_new)}", 30)
+        """The rule with this update's numbers: w ← w + η(y−ŷ)x, b ← b + η(y−ŷ)."""
+        step = self.eta * (y - y_hat)  # ±η
+        # 1·x is written x, as anyone would; any other step shows its factor
+        times_x = tex_vector(x) if abs(step) == 1 else rf"{plain(abs(step))}\cdot{tex_vector(x)}"
+        op = "+" if step > 0 else "-"
+        sample = tex(rf"\mathbf x = {tex_vector(x)},\; y = {y},\; \hat y = {y_hat}", TEX_SIZE)
+        w_line = tex(rf"\mathbf w = {tex_vector(self.w)} {op} {times_x} = {tex_vector(w_new)}", TEX_SIZE)
+        b_line = tex(rf"b = {plain(self.b)} {op} {plain(abs(step))} = {plain(b_new)}", TEX_SIZE)
         return VGroup(sample, w_line, b_line).arrange(DOWN, aligned_edge=LEFT, buff=0.25).next_to(
             self.rules, DOWN, buff=0.5).align_to(self.rules, LEFT)
 
-    def move_boundary(self, w_new: np.ndarray, b_new: float, run_time: float) -> list:
+    def move_boundary(self, w_new: np.ndarray, b_new: float) -> list:
+        """Animations taking the line, its shading and its equation to (w_new, b_new)."""
         new = boundary(self.plane, w_new, b_new)
         anims = []
-        had_line, has_line = np.any(self.w != 0), np.any(w_new != 0)
-        if had_line and has_line:
+        if np.any(self.w != 0) and np.any(w_new != 0):
             anims.append(Transform(self.boundary, new))
-        else:
+        else:  # a line appearing from (or vanishing into) w = 0 does not morph well
             anims += [FadeOut(self.boundary), FadeIn(new)]
             self.boundary = new
         new_note = boundary_note(self.plane, w_new, b_new)
@@ -231,35 +278,32 @@ class PerceptronScene(BookScene):
         self.w, self.b = w_new, b_new
         return anims
 
-    def replay_update(self, k: int, detail: bool = True) -> None:
+    def replay_update(self, k: int) -> None:
         """One misclassified sample: flash it, apply the rule, move the line."""
         t = self.trace(self.TRACES[0])
         i = int(t["update_sample"][k])
         w_new, b_new = t["update_w"][k], float(t["update_b"][k])
-        point = self.points[i]
-        ring = Circle(radius=0.32, color=PALETTE.error, stroke_width=4).move_to(point)
-        anims = self.set_counters(int(t["update_epoch"][k]), int(t["update_mistakes"][k]))
-        if detail:
-            eq = self.update_equation(self.inputs[i], int(self.labels[i]), int(t["update_pred"][k]), w_new, b_new)
-            old_eq = getattr(self, "equation", None)
-            self.play(Create(ring), *([FadeOut(old_eq)] if old_eq else []), *anims, run_time=0.5)
-            self.play(FadeIn(eq[0]), run_time=0.5)
-            self.play(FadeIn(eq[1:]), run_time=0.6)
-            self.equation = eq
-            self.play(*self.move_boundary(w_new, b_new, 0.8), FadeOut(ring), run_time=0.8)
-        else:
-            self.play(Create(ring), *anims, run_time=0.3)
-            self.play(*self.move_boundary(w_new, b_new, 0.4), FadeOut(ring), run_time=0.4)
+        ring = Circle(radius=0.32, color=PALETTE.error, stroke_width=4).move_to(self.points[i])
+        self.counters.swap(self, int(t["update_epoch"][k]), int(t["update_mistakes"][k]))
+        eq = self.update_equation(self.inputs[i], int(self.labels[i]), int(t["update_pred"][k]), w_new, b_new)
+        old_eq = getattr(self, "equation", None)
+        self.play(Create(ring), *([FadeOut(old_eq)] if old_eq else []), run_time=0.5)
+        self.play(FadeIn(eq[0]), run_time=0.5)
+        self.play(FadeIn(eq[1:]), run_time=0.6)
+        self.equation = eq
+        self.play(*self.move_boundary(w_new, b_new), FadeOut(ring), run_time=0.8)
 
 
 class PerceptronLine(PerceptronScene):
-    """AND: eleven corrections move the line until one epoch passes without a mistake."""
+    """AND: each correction moves the line, until one epoch passes without a mistake."""
 
     TRACES = ("perceptron.and",)
     TITLE = "第1章 · 感知机学会 AND"
 
     def construct(self) -> None:
-        self.show_data("AND：只有右上角 (1,1) 属于类别 1")
+        t = self.trace("perceptron.and")
+        positive = ", ".join(point_text(x) for x in t["inputs"][t["labels"] == 1])
+        self.show_data(f"{t.metrics['gate']}：只有 {positive} 属于类别 1")
         self.show_rule("从 w = 0、b = 0 出发，\n只在判错时按规则修正")
         self.run_updates()
         self.converge()
@@ -274,38 +318,55 @@ class PerceptronLine(PerceptronScene):
 
     def converge(self) -> None:
         t = self.trace("perceptron.and")
-        epochs = int(t.metrics["epochs"])
-        last = int(t["epoch_mistakes"][-1])
-        self.play(*self.set_counters(epochs, int(t.metrics["mistakes"])), FadeOut(self.equation), run_time=0.6)
+        epochs, n = int(t.metrics["epochs"]), len(self.inputs)
+        self.counters.swap(self, epochs, int(t.metrics["mistakes"]))
+        self.play(FadeOut(self.equation), run_time=0.6)
         self.play(*(Indicate(p, color=PALETTE.learned, scale_factor=1.3) for p in self.points), run_time=1.0)
-        self.caption(f"第 {epochs} 轮：四个样本 {last} 次判错，收敛")
+        if t.metrics["converged"]:
+            self.caption(f"第 {epochs} 轮：{n} 个样本 {int(t['epoch_mistakes'][-1])} 次判错，收敛")
+        else:
+            self.caption(f"{epochs} 轮用完，最后一轮仍判错 {int(t['epoch_mistakes'][-1])} 次")
 
     def conclude(self) -> None:
+        """The final w, b; a point on the line is named only when w·x + b is exactly 0."""
         t = self.trace("perceptron.and")
         w, b = t["final_w"], float(t["final_b"])
-        line_tex = math(rf"\mathbf w = {vec(w)},\; b = {fmt(b)}", 32, PALETTE.learned)
-        line_tex.next_to(self.rules, DOWN, buff=0.5).align_to(self.rules, LEFT)
-        on_line = [i for i, x in enumerate(self.inputs) if float(w @ x + b) == 0]
-        self.play(FadeIn(line_tex), run_time=0.8)
+        result = tex(rf"\mathbf w = {tex_vector(w)},\; b = {plain(b)}", TEX_SIZE, PALETTE.learned)
+        result.next_to(self.rules, DOWN, buff=0.5).align_to(self.rules, LEFT)
+        self.play(FadeIn(result), run_time=0.8)
+        on_line = ties(self.inputs, w, b)
         notes = VGroup()
         for i in on_line:
             x = self.inputs[i]
-            value = rf"{fmt(w[0])}\cdot{fmt(x[0])} + {fmt(w[1])}\cdot{fmt(x[1])} {b:+g} = 0"
-            notes.add(VGroup(cjk(f"({fmt(x[0])},{fmt(x[1])}) 正好在线上：", 26),
-                             math(value, 30)).arrange(RIGHT, buff=0.15))
+            notes.add(VGroup(cjk(f"{point_text(x)} 正好在线上：", BODY_SIZE),
+                             tex(rf"{dot_tex(w, x, b)} = 0", TEX_SIZE)).arrange(RIGHT, buff=0.15))
             self.play(Flash(self.points[i], color=PALETTE.highlight, flash_radius=0.4), run_time=0.8)
-        notes.add(cjk("只因规则里是 ≥ 0，才判为 1", 26, PALETTE.muted))
-        notes.arrange(DOWN, aligned_edge=LEFT, buff=0.2).next_to(line_tex, DOWN, buff=0.4).align_to(line_tex, LEFT)
-        self.play(FadeIn(notes), run_time=1.0)
-        self.caption("学到的线压着 (1,1) 而过：\n靠等号划进正类，并非严格分开")
+        if on_line:
+            notes.add(cjk("只因规则里是 ≥ 0，才判为 1", BODY_SIZE, PALETTE.muted))
+            notes.arrange(DOWN, aligned_edge=LEFT, buff=0.2).next_to(result, DOWN, buff=0.4).align_to(result, LEFT)
+            self.play(FadeIn(notes), run_time=1.0)
+        self.caption(self.verdict(t, on_line))
         self.hold(2.5)
+
+    def verdict(self, t, on_line: list[int]) -> str:
+        """The closing caption, true for this run: tie, strict separation, or not learned yet."""
+        wrong = int(np.sum(t["final_pred"] != self.labels))
+        if not t.metrics["converged"]:
+            return f"{int(t.metrics['epochs'])} 轮内没学完：\n仍有 {wrong} 个点判错"
+        if on_line:
+            points = "、".join(point_text(self.inputs[i]) for i in on_line)
+            return f"学到的线压着 {points} 而过：\n靠等号划进正类，并非严格分开"
+        if grazes(self.inputs, t["final_w"], float(t["final_b"])):
+            return f"学到的线把 {len(self.inputs)} 个样本全部判对"
+        return "学到的线严格分开两类：\n没有点落在线上"
 
 
 class XORImpossible(PerceptronScene):
-    """XOR: the same rule chases its tail for 100 epochs; no line gets all four right."""
+    """XOR: the same rule chases its tail until ``max_epochs``; no line gets all four right."""
 
     TRACES = ("perceptron.xor",)
     TITLE = "第1章 · 感知机解不了 XOR"
+    # epochs replayed update by update; the rest is fast-forwarded
     DETAILED_EPOCHS = 2
 
     def construct(self) -> None:
@@ -316,74 +377,86 @@ class XORImpossible(PerceptronScene):
         self.sweep_all_lines()
         self.conclude()
 
+    def detailed_updates(self) -> int:
+        """How many updates the detailed epochs hold."""
+        return int(np.searchsorted(self.trace("perceptron.xor")["update_epoch"], self.DETAILED_EPOCHS, side="right"))
+
     def run_first_epochs(self) -> None:
-        t = self.trace("perceptron.xor")
-        detailed = np.flatnonzero(t["update_epoch"] <= self.DETAILED_EPOCHS)
-        for n, k in enumerate(detailed):
-            if n == 2:
+        for k in range(self.detailed_updates()):
+            if k == 2:
                 self.caption("修好一个点，就弄错另一个")
-            self.replay_update(int(k))
+            self.replay_update(k)
         self.play(FadeOut(self.equation), run_time=0.5)
 
     def mistakes_chart(self) -> Axes:
         t = self.trace("perceptron.xor")
-        epochs = len(t["epoch_mistakes"])
-        top = int(np.ceil(t.metrics["mistakes"] / 100.0) * 100)
-        return self.panel_chart([0, epochs, epochs // 4], [0, top, top // 4], "轮次", "累计错误更新")
-
-    def panel_chart(self, x_range: list, y_range: list, x_label: str, y_label: str) -> Axes:
-        """A small chart in the right-hand panel, below the rules."""
-        chart = Axes(x_range=x_range, y_range=y_range, x_length=5.4, y_length=2.3, tips=False,
-                     axis_config={"color": PALETTE.muted, "include_numbers": True, "font_size": 20})
-        chart.move_to(CHART_CENTER)
-        chart.add(cjk(x_label, 20, PALETTE.muted).next_to(chart.x_axis, RIGHT, buff=0.15).shift(0.25 * DOWN),
-                  cjk(y_label, 20, PALETTE.muted).next_to(chart.y_axis, UP, buff=0.12).align_to(chart, LEFT))
-        return chart
+        epochs, mistakes = int(t.metrics["epochs"]), int(t.metrics["mistakes"])
+        x_step, y_step = nice_step(epochs), nice_step(mistakes, 4)
+        chart = panel_axes([0, epochs, x_step], [0, math.ceil(mistakes / y_step) * y_step, y_step], 5.4, 2.3,
+                           "轮次", "累计错误更新")
+        return chart.move_to(CHART_CENTER)
 
     def fast_forward(self) -> None:
         """Replay every remaining update quickly: the line keeps jumping, the count keeps rising."""
         t = self.trace("perceptron.xor")
-        epochs, mistakes = t["update_epoch"], t["update_mistakes"]
-        first = int(np.searchsorted(epochs, self.DETAILED_EPOCHS, side="right"))
-        total = len(epochs)
+        first, last = self.detailed_updates(), len(t["update_epoch"]) - 1
+        # an update's time in epochs: its pass, plus how far through the pass its sample is
+        when = t["update_epoch"] - 1 + (t["update_sample"] + 1) / len(self.inputs)
+        mistakes = t["update_mistakes"]
         chart = self.mistakes_chart()
         self.play(Create(chart), run_time=1.0)
-        self.caption("规则停不下来：权重在四个状态间打转")
-        k = ValueTracker(first - 1)
+        self.chart = chart
+        states = np.c_[t["update_w"], t["update_b"]]
+        period = cycle_length(states)
+        if period:
+            distinct = len({tuple(s) for s in states[-period:]})
+            self.caption(f"规则停不下来：权重在 {distinct} 个状态间打转")
+        else:
+            self.caption("规则停不下来：直线来回跳动")
 
-        def curve() -> VMobject:
-            n = int(k.get_value()) + 1
-            return chart.plot_line_graph(np.r_[0, epochs[:n]], np.r_[0, mistakes[:n]], add_vertex_dots=False,
+        def curve(k: int) -> VMobject:
+            return chart.plot_line_graph(np.r_[0, when[:k + 1]], np.r_[0, mistakes[:k + 1]], add_vertex_dots=False,
                                          line_color=PALETTE.error, stroke_width=4)
 
-        def line() -> VGroup:
-            i = int(k.get_value())
-            return boundary(self.plane, t["update_w"][i], float(t["update_b"][i]))
+        def line(k: int) -> VGroup:
+            return boundary(self.plane, t["update_w"][k], float(t["update_b"][k]))
 
-        def counters() -> VGroup:
-            i = int(k.get_value())
-            return self.counter_lines(int(epochs[i]), int(mistakes[i]))
+        def counters(k: int) -> VGroup:
+            return self.counters.build(int(t["update_epoch"][k]), int(mistakes[k]))
 
-        live = [always_redraw(curve), always_redraw(line), always_redraw(counters)]
-        seconds = 12.0
-        badge = speed_badge(f"快进：{total - first} 次更新用 {seconds:g} 秒").next_to(chart, UP, buff=0.12)
-        badge.align_to(chart, RIGHT)
-        self.remove(self.counters)
-        self.play(FadeOut(self.boundary), FadeOut(self.note), *(FadeIn(m) for m in live), FadeIn(badge), run_time=0.5)
-        self.play(k.animate.set_value(total - 1), run_time=seconds, rate_func=linear)
-        for mob in live:
-            mob.clear_updaters()
-        self.chart, self.curve, self.boundary, self.counters = chart, live[0], live[1], live[2]
-        self.note = boundary_note(self.plane, t["update_w"][-1], float(t["update_b"][-1]))
-        self.play(FadeOut(badge), FadeIn(self.note), run_time=0.5)
-        self.caption(f"{int(epochs[-1])} 轮后仍未收敛，累计 {int(mistakes[-1])} 次错误更新")
+        if last >= first:
+            self.scrub_updates(first, last, curve, line, counters)
+        else:  # max_epochs so small that the detailed epochs were the whole run
+            self.curve = curve(last)
+            self.play(FadeIn(self.curve), run_time=0.5)
+        epochs, total = int(t.metrics["epochs"]), int(t.metrics["mistakes"])
+        self.caption(f"{epochs} 轮后仍未收敛，累计 {total} 次错误更新")
         self.hold(1.0)
+
+    def scrub_updates(self, first: int, last: int, curve, line, counters) -> None:
+        """Updates ``first`` … ``last`` at about 32 a second, with a badge that says so."""
+        t = self.trace("perceptron.xor")
+        count = last - first + 1
+        seconds = float(np.clip(round(count / 32), 4, 12))
+        badge = speed_badge(f"快进：{count} 次更新用 {plain(seconds)} 秒").next_to(self.chart, UP, buff=0.12)
+        badge.align_to(self.chart, RIGHT)
+        start_curve = curve(first - 1)
+        self.play(FadeOut(self.note), FadeIn(start_curve), FadeIn(badge), run_time=0.5)
+        # the live copies start exactly where the still ones are, so the hand-over is invisible
+        self.remove(start_curve, self.boundary, self.counters.mob)
+        self.curve, self.boundary, self.counters.mob = scrub(self, [curve, line, counters], first - 1, last, seconds)
+        # always_redraw moves the first counter's points and keeps its text: show (and log) the real last one
+        self.counters.swap(self, int(t["update_epoch"][last]), int(t["update_mistakes"][last]))
+        self.note = boundary_note(self.plane, t["update_w"][last], float(t["update_b"][last]))
+        self.play(FadeOut(badge), FadeIn(self.note), run_time=0.5)
 
     def sweep_all_lines(self) -> None:
         """Every line's best try, from the trace's brute-force sweep over angles and offsets."""
         t = self.trace("perceptron.xor")
         angles, errors = t["sweep_angles"], t["sweep_min_errors"]
-        sweep = self.panel_chart([0, 360, 90], [0, 4, 1], "法向角 °", "每个方向上最少判错几个点")
+        n = len(self.inputs)
+        sweep = panel_axes([0, 360, 90], [0, n, 1], 5.4, 2.3, "法向角 °", "每个方向上最少判错几个点")
+        sweep.move_to(CHART_CENTER)
         graph = sweep.plot_line_graph(np.degrees(angles), errors, add_vertex_dots=False,
                                       line_color=PALETTE.learned, stroke_width=4)
         zero = DashedLine(sweep.c2p(0, 0), sweep.c2p(360, 0), color=PALETTE.positive, stroke_width=3)
@@ -391,8 +464,9 @@ class XORImpossible(PerceptronScene):
         self.caption("换个问法：所有直线里，\n最好的那条错几个？")
         self.play(Create(graph), run_time=2.5, rate_func=linear)
         best = int(t.metrics["min_line_errors"])
-        note = cjk(f"最少也错 {best} 个，从未到 0", 24, PALETTE.positive)
-        note.next_to(sweep.c2p(360, 3), LEFT, buff=0).shift(0.1 * UP)
+        verdict = f"最少也错 {best} 个，从未到 0" if best > 0 else "有直线一个不错"
+        note = cjk(verdict, LABEL_SIZE, PALETTE.positive)
+        note.next_to(sweep.c2p(360, n - 1), LEFT, buff=0).shift(0.1 * UP)
         self.play(Create(zero), FadeIn(note), run_time=0.8)
 
     def conclude(self) -> None:
@@ -400,69 +474,20 @@ class XORImpossible(PerceptronScene):
         self.hold(2.5)
 
 
-class Fig_XORLayout(PerceptronScene):
-    """D01.1: the XOR layout, with lines the perceptron actually tried, each wrong somewhere."""
-
-    TRACES = ("perceptron.xor",)
-    TITLE = "图 1-1 · XOR 的四个点"
-
-    def construct(self) -> None:
-        t = self.trace("perceptron.xor")
-        self.inputs, self.labels = t["inputs"], t["labels"]
-        self.plane = InputPlane()
-        self.add(self.plane, legend(shading=False), sample_glyphs(self.plane, self.inputs, self.labels))
-        tried = VGroup()
-        for n, k in enumerate(self.distinct_last_states(t, 2), start=1):
-            w, b = t["update_w"][k], float(t["update_b"][k])
-            low, high = sorted(visible_segment(w, b), key=lambda end: end[1])
-            wrong = int(np.sum((self.inputs @ w + b >= 0).astype(int) != self.labels))
-            line = DashedLine(self.plane.c2p(*low), self.plane.c2p(*high), color=PALETTE.muted, stroke_width=4)
-            tag = cjk(f"线{n}", 22, PALETTE.muted).next_to(self.plane.c2p(*high), UP, buff=0.1)
-            label = VGroup(cjk(f"线{n}", 24, PALETTE.muted), math(linear_tex(w, b), 28, PALETTE.muted),
-                           cjk(f"错 {wrong} 个", 24, PALETTE.error))
-            tried.add(VGroup(VGroup(line, tag), label.arrange(RIGHT, buff=0.2)))
-        notes = VGroup(*(item[1] for item in tried)).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
-        heading = cjk("感知机第 100 轮里试过的两条线：", 26)
-        block = VGroup(heading, notes).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
-        block.align_to(RULES_LEFT, LEFT).to_edge(UP, buff=1.4)
-        self.add(*(item[0] for item in tried), block)
-        self.caption("任何一条直线都没法把 × 和 ○\n分到两侧")
-        self.hold(1.5)
-
-    @staticmethod
-    def distinct_last_states(t, n: int) -> list[int]:
-        """Indices of the last ``n`` updates whose lines differ and cross the view."""
-        found, seen = [], set()
-        for k in range(len(t["update_b"]) - 1, -1, -1):
-            state = (*t["update_w"][k], float(t["update_b"][k]))
-            if state not in seen and visible_segment(t["update_w"][k], float(t["update_b"][k])) is not None:
-                seen.add(state)
-                found.append(k)
-            if len(found) == n:
-                break
-        return found
+def last_distinct_lines(t, n: int) -> list[int]:
+    """Indices of the last ``n`` updates whose lines differ and cross the view (for Fig_XORLayout)."""
+    found, seen = [], set()
+    for k in range(len(t["update_b"]) - 1, -1, -1):
+        state = (*t["update_w"][k], float(t["update_b"][k]))
+        if state not in seen and visible_segment(t["update_w"][k], float(t["update_b"][k])) is not None:
+            seen.add(state)
+            found.append(k)
+        if len(found) == n:
+            break
+    return found
 
 
-class Fig_ANDLayout(PerceptronScene):
-    """D01.2: the AND layout with the learned boundary, drawn where it really is."""
-
-    TRACES = ("perceptron.and",)
-    TITLE = "图 1-2 · AND 与学到的边界"
-
-    def construct(self) -> None:
-        t = self.trace("perceptron.and")
-        self.inputs, self.labels = t["inputs"], t["labels"]
-        w, b = t["final_w"], float(t["final_b"])
-        self.plane = InputPlane()
-        self.add(self.plane, legend(), boundary(self.plane, w, b),
-                 sample_glyphs(self.plane, self.inputs, self.labels))
-        eq = VGroup(cjk("边界", 26, PALETTE.muted), math(linear_tex(w, b), 32, PALETTE.learned)).arrange(RIGHT)
-        on_line = [x for x in self.inputs if float(w @ x + b) == 0]
-        notes = VGroup(eq)
-        for x in on_line:
-            notes.add(cjk(f"({fmt(x[0])},{fmt(x[1])}) 恰好落在线上", 26))
-        notes.add(cjk("按 w·x + b ≥ 0 判为类别 1", 26, PALETTE.muted))
-        notes.arrange(DOWN, aligned_edge=LEFT, buff=0.3).align_to(RULES_LEFT, LEFT).to_edge(UP, buff=1.4)
-        self.add(notes)
-        self.caption("右上角被单独划进正类，\n靠的是等号那一侧")
-        self.hold(1.5)
+def epoch_span(epochs: Sequence[int]) -> str:
+    """``第 100 轮`` or ``第 99–100 轮``: the epochs a set of updates fell in."""
+    lo, hi = min(epochs), max(epochs)
+    return f"第 {lo} 轮" if lo == hi else f"第 {lo}–{hi} 轮"
