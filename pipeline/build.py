@@ -117,6 +117,8 @@ def ensure_traces(names: Iterable[str], overrides: dict[str, dict[str, Any]], re
     for name in names:
         if name.partition(".")[0] not in known:
             raise UsageError(f"a scene reads trace {name!r}, but sims/ has no such sim")
+    for name in names:  # every parameter set is checked before any trace is computed
+        store.params(TraceSpec.from_name(name, overrides))
     task = reporter.task("traces", len(names))
     found = {}
     for name in names:

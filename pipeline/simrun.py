@@ -42,6 +42,8 @@ def run_sims(names: Iterable[str], sets: Iterable[str], seed: int | None, device
             assignments.append(f"device={device}")
         overrides = tuple(sorted(parse_overrides(sims[sim], assignments).items()))
         planned += [TraceSpec(sim, variant, overrides, seed) for _, variant in (s for s in specs if s[0] == sim)]
+    for spec in planned:
+        store.params(spec)  # cross-parameter checks too, before any trace is computed
     rows = []
     for spec in planned:
         result = store.ensure(spec, force=force)

@@ -17,6 +17,7 @@ import json
 import math
 import os
 import platform
+import re
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -134,12 +135,38 @@ def _coerce(text: str, default: Any, key: str) -> Any:
         raise UsageError(f"bad value for {key}: {text!r} is not {kind.get(type(default), 'valid')}") from None
 
 
+_INTERVAL = re.compile(r"^([\[(])\s*([^,\s]+)\s*,\s*([^,\s]+)\s*([\])])$")
+
+
+def parse_interval(text: str) -> tuple[float, float, bool, bool]:
+    """``"(0, 1]"`` → ``(0.0, 1.0, False, True)``: bounds and whether each is included (``inf`` allowed)."""
+    match = _INTERVAL.match(text)
+    if not match:
+        raise ValueError(f"not an interval: {text!r} (write e.g. '[0, 1]', '(0, inf)')")
+    left, low, high, right = match.groups()
+    return float(low), float(high), left == "[", right == "]"
+
+
+def check_range(name: str, value: Any, allowed: Any) -> None:
+    """``value`` is inside ``allowed``: an interval string, or a set/list of choices (per element of a tuple)."""
+    for item in value if isinstance(value, tuple) else (value,):
+        if isinstance(allowed, str):
+            low, high, with_low, with_high = parse_interval(allowed)
+            above = item >= low if with_low else item > low
+            below = item <= high if with_high else item < high
+            if not (above and below):
+                raise UsageError(f"{name}={item!r} is out of range: it must lie in {allowed}")
+        elif item not in allowed:
+            raise UsageError(f"{name}={item!r} is not one of {', '.join(map(str, sorted(allowed, key=str)))}")
+
+
 def parse_overrides(sim: SimInfo, assignments: Iterable[str]) -> dict[str, Any]:
-    """``["lr=0.5"]`` → ``{"lr": 0.5}``, checked against the sim's ``Params``."""
+    """``["lr=0.5"]`` → ``{"lr": 0.5}``, checked against the sim's ``Params`` types and its ``RANGES``."""
     assignments = list(assignments)
     if not assignments:
         return {}
     defaults = {f.name: f.default for f in dataclasses.fields(sim.module().Params)}
+    ranges = _literal_assignments(sim.path).get("RANGES", {})
     overrides = {}
     for item in assignments:
         key, sep, text = item.partition("=")
@@ -148,7 +175,12 @@ def parse_overrides(sim: SimInfo, assignments: Iterable[str]) -> dict[str, Any]:
             raise UsageError(f"bad --set {item!r}: expected KEY=VALUE")
         if key not in defaults:
             raise UsageError(f"{sim.name} has no parameter {key!r}; {closest(key, defaults)}")
-        overrides[key] = _coerce(text.strip(), defaults[key], f"{sim.name}.{key}")
+        value = _coerce(text.strip(), defaults[key], f"{sim.name}.{key}")
+        if key in ranges:
+            check_range(f"{sim.name}.{key}", value, ranges[key])
+        if key == "device" and value == "cuda" and not cuda_present():
+            raise UsageError(f"{sim.name}.device=cuda: this machine has no CUDA device; use auto or cpu")
+        overrides[key] = value
     return overrides
 
 
@@ -287,13 +319,24 @@ class TraceStore:
     def load(self, spec: TraceSpec) -> Trace:
         return Trace.load(self.ensure(spec).path)
 
-    def _compute(self, spec: TraceSpec, info: SimInfo, key: str, npz: Path, meta_path: Path) -> dict[str, Any]:
+    @staticmethod
+    def params(spec: TraceSpec) -> Any:
+        """The sim's ``Params`` for ``spec`` (variant + overrides); its own consistency checks run here.
+
+        Called for every trace of a command before any is computed, so bad input stops all work.
+        """
+        info = sim_info(spec.sim)
+        if spec.variant not in info.variants:
+            raise UsageError(f"{spec.sim} has no variant {spec.variant!r}; {closest(spec.variant, info.variants)}")
         module = info.module()
-        variant = module.VARIANTS[spec.variant]
         try:
-            params = dataclasses.replace(module.Params(), **{**variant, **dict(spec.overrides)})
+            return dataclasses.replace(module.Params(), **{**module.VARIANTS[spec.variant], **dict(spec.overrides)})
         except (TypeError, ValueError) as exc:
             raise UsageError(f"bad parameters for {spec.name}: {exc}") from None
+
+    def _compute(self, spec: TraceSpec, info: SimInfo, key: str, npz: Path, meta_path: Path) -> dict[str, Any]:
+        module = info.module()
+        params = self.params(spec)
         seed = spec.effective_seed(info)
         start = time.perf_counter()
         try:

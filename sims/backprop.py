@@ -37,6 +37,7 @@ EDGES = [
     (6, 7, "sigma"),
     (7, 8, "loss"),
 ]
+MAX_LOG_ROWS = 1000  # the book-style print log (epochs / log_every rows); a list scanned every epoch
 PARAMS = ["W1[0,0]", "W1[0,1]", "W1[1,0]", "W1[1,1]", "b1[0]", "b1[1]", "W2[0,0]", "W2[1,0]", "b2[0]"]
 
 
@@ -54,9 +55,20 @@ class Params:
             raise ValueError("epochs, hidden, log_every and curve_every must be ≥ 1")
         if not 0 <= self.sample < len(INPUTS):
             raise ValueError(f"sample must index one of the {len(INPUTS)} XOR rows")
+        if -(-self.epochs // self.log_every) > MAX_LOG_ROWS:
+            raise ValueError(f"log_every={self.log_every} is too small for epochs={self.epochs}: the print log "
+                             f"keeps at most {MAX_LOG_ROWS} rows (curve_every sets the dense loss curve)")
 
 
 VARIANTS = {"default": {}}
+RANGES = {
+    "lr": "(0, inf)",
+    "epochs": "[1, 100000]",  # 20000 take ~1 s; 100000 ~6 s
+    "hidden": "[1, 1024]",
+    "log_every": "[1, 100000]",  # and epochs / log_every ≤ MAX_LOG_ROWS (checked in Params)
+    "curve_every": "[1, 100000]",
+    "sample": "[0, 3]",  # a row of the XOR table
+}
 SEED = 1  # np.random.default_rng(1) reproduces the book's numbers
 
 

@@ -38,13 +38,22 @@ class Params:
     def __post_init__(self) -> None:
         if self.height < 3 or self.width < 3:
             raise ValueError("the image must be at least 3×3 for a 3×3 kernel")
-        if not 0 <= self.edge_col + self.shift <= self.width or self.edge_col < 0:
-            raise ValueError("edge_col and edge_col + shift must lie in [0, width]")
-        if self.pool < 1:
-            raise ValueError("pool must be ≥ 1")
+        if not (0 <= self.edge_col <= self.width and 0 <= self.edge_col + self.shift <= self.width):
+            raise ValueError(f"edge_col={self.edge_col} and edge_col + shift={self.edge_col + self.shift} "
+                             f"must lie in [0, width={self.width}]")
+        if not 1 <= self.pool <= min(self.height, self.width) - 2:
+            raise ValueError(f"pool={self.pool} must be ≥ 1 and fit the {self.height - 2}×{self.width - 2} "
+                             f"feature map of a {self.height}×{self.width} image (height, width)")
 
 
 VARIANTS = {"default": {}, "five_rows": {"height": 5}}
+RANGES = {
+    "height": "[3, 64]",  # ≥ 3 for the 3×3 kernel; every window is kept, so keep the image small
+    "width": "[3, 64]",
+    "edge_col": "[0, 64]",  # and ≤ width (checked in Params)
+    "shift": "[-64, 64]",  # and 0 ≤ edge_col + shift ≤ width (checked in Params)
+    "pool": "[1, 62]",  # and ≤ the feature map, (height − 2) × (width − 2) (checked in Params)
+}
 SEED = 0  # the run is deterministic; the seed is kept for the common contract
 
 

@@ -70,6 +70,13 @@ class Params:
             raise ValueError("train_every must be a multiple of num_envs, target_every of gradient_steps")
         if self.sample_size > self.batch_size or self.batch_size > self.learning_starts:
             raise ValueError("need sample_size ≤ batch_size ≤ learning_starts")
+        if self.batch_size > self.buffer_size:
+            raise ValueError(f"batch_size={self.batch_size} must be ≤ buffer_size={self.buffer_size}")
+        first_burst = -(-self.learning_starts // self.train_every) * self.train_every
+        if first_burst > self.total_steps:
+            raise ValueError(f"total_steps={self.total_steps} ends before the first update, at env step "
+                             f"{first_burst} (learning_starts={self.learning_starts} rounded up to a multiple "
+                             f"of train_every={self.train_every})")
 
 
 # The ablations run their whole budget: they exist to show the dynamics, and an early stop
@@ -78,6 +85,26 @@ VARIANTS = {
     "default": {},
     "no_target": {"target_network": False, "stop_when_solved": False},
     "no_replay": {"replay": False, "stop_when_solved": False},
+}
+RANGES = {
+    "total_steps": "[1, 1000000]",  # 10× the default budget; the ablations run all of it
+    "num_envs": "[1, 64]",
+    "hidden": "[1, 1024]",
+    "lr": "(0, inf)",
+    "gamma": "[0, 1]",
+    "buffer_size": "[1, 1000000]",  # ~60 bytes a transition
+    "batch_size": "[1, 4096]",
+    "learning_starts": "[1, 1000000]",
+    "train_every": "[1, 1000000]",
+    "gradient_steps": "[1, 1000]",
+    "target_every": "[1, 1000000]",
+    "eps_start": "[0, 1]",
+    "eps_end": "[0, 1]",
+    "eps_decay_steps": "[0, 1000000]",
+    "check_above": "[0, 500]",  # a CartPole-v1 return
+    "sample_every": "[1, 1000000]",
+    "sample_size": "[1, 4096]",
+    "device": {"auto", "cpu", "cuda"},
 }
 SEED = 0
 

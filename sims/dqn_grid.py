@@ -62,10 +62,30 @@ class Params:
         if self.batch < 1 or self.target_sync < 1 or self.hidden < 1 or self.log_every < 1:
             raise ValueError("batch, target_sync, hidden and log_every must be ≥ 1")
         if self.buffer_size < self.batch:
-            raise ValueError("buffer_size must be ≥ batch")
+            raise ValueError(f"buffer_size={self.buffer_size} must be ≥ batch={self.batch}")
+        # An episode on the 4×4 grid lasts ≥ 4 steps (the trap is 4 moves from the start), so this
+        # many transitions are certain: enough for two logged updates (the probe jitter compares them).
+        if self.episodes * min(self.max_steps, 4) < self.batch + self.log_every:
+            raise ValueError(f"episodes={self.episodes} × min(max_steps={self.max_steps}, 4) must be ≥ "
+                             f"batch={self.batch} + log_every={self.log_every}: too few transitions to train on")
 
 
 VARIANTS = {"default": {}, "no_target": {"use_target": False}}
+RANGES = {
+    "episodes": "[1, 20000]",  # 1500 take ~4 s
+    "batch": "[2, 1024]",  # ≥ 2: the batch-gap metric compares pairs inside a batch
+    "target_sync": "[1, 100000]",
+    "hidden": "[1, 1024]",
+    "lr": "(0, inf)",
+    "gamma": "[0, 1]",
+    "eps_start": "[0, 1]",
+    "eps_end": "[0, 1]",
+    "eps_decay_episodes": "[0, 100000]",
+    "buffer_size": "[2, 100000]",  # and ≥ batch (checked in Params); the FIFO pops from a list: O(size)
+    "max_steps": "[1, 1000]",
+    "log_every": "[1, 100000]",
+    "probes": "[0, 15]",  # cells of the 4×4 grid, row·4 + col
+}
 SEED = 0
 
 

@@ -59,6 +59,18 @@ VARIANTS = {
     "vi4x4": {"method": "value_iteration"},
     "vi5x5": {"layout": "5x5", "method": "value_iteration"},
 }
+RANGES = {
+    "layout": {"4x4", "5x5"},
+    "method": {"q_learning", "value_iteration"},
+    "gamma": "[0, 1)",
+    "alpha": "(0, 1]",
+    "epsilon": "[0, 1]",
+    "episodes": "[1, 100000]",  # 4000 take ~0.4 s
+    "max_steps": "[1, 10000]",
+    "checkpoint_every": "[1, 100000]",
+    "avg_window": "[1, 100000]",
+    "vi_tol": "[0, inf)",  # 0: sweep until nothing changes (at most 1000 sweeps)
+}
 SEED = 0
 
 

@@ -41,9 +41,21 @@ class Params:
     def __post_init__(self) -> None:
         if self.n_sims < 1 or self.target < 1 or self.max_add < 1 or self.n_record < 0:
             raise ValueError("n_sims, target, max_add must be ≥ 1 and n_record ≥ 0")
+        if self.max_add > self.target:  # the root's statistics have one column per move 1 … max_add
+            raise ValueError(f"max_add={self.max_add} must be ≤ target={self.target}")
+        if self.n_record > self.n_sims:
+            raise ValueError(f"n_record={self.n_record} must be ≤ n_sims={self.n_sims}: only that many simulations run")
 
 
 VARIANTS = {"default": {}, "flipped_terminal": {"terminal_value": 1.0}}
+RANGES = {
+    "n_sims": "[1, 100000]",  # 4000 take ~0.4 s
+    "c": "[0, inf)",
+    "target": "[1, 100]",
+    "max_add": "[1, 10]",  # and ≤ target (checked in Params)
+    "terminal_value": "[-1, 1]",  # a game value
+    "n_record": "[0, 1000]",  # and ≤ n_sims (checked in Params)
+}
 SEED = 0
 
 

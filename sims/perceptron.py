@@ -34,6 +34,12 @@ class Params:
 
 
 VARIANTS = {"and": {"gate": "AND"}, "or": {"gate": "OR"}, "xor": {"gate": "XOR"}}
+RANGES = {
+    "gate": {"AND", "OR", "XOR"},
+    "lr": "(0, inf)",
+    "max_epochs": "[1, 100000]",  # XOR never converges: every epoch runs (100000 ≈ 10 s)
+    "grid": "[2, 1001]",  # the sweep holds 4·2·grid² floats: 1001 → ~64 MB
+}
 SEED = 0  # the run is deterministic; the seed is kept for the common contract
 
 

@@ -60,6 +60,27 @@ class Params:
 
 
 VARIANTS = {"default": {}}
+RANGES = {
+    "total_steps": "[1, 1000000]",  # 10× the default budget
+    "num_envs": "[1, 64]",
+    # ≥ 4 and minibatch_size ≥ 4: advantages are normalised per minibatch, and a minibatch of one
+    # sample has no standard deviation (NaN); np.array_split may cut a minibatch a little smaller
+    # than asked and a rollout loses its reset steps, so these keep every minibatch at ≥ 2 samples
+    "num_steps": "[4, 4096]",
+    "hidden": "[1, 1024]",
+    "lr": "(0, inf)",
+    "gamma": "[0, 1]",
+    "gae_lambda": "[0, 1]",
+    "update_epochs": "[1, 100]",
+    "minibatch_size": "[4, 65536]",
+    "clip_coef": "(0, 1)",
+    "ent_coef": "[0, inf)",
+    "vf_coef": "[0, inf)",
+    "max_grad_norm": "(0, inf)",
+    "check_above": "[0, 500]",  # a CartPole-v1 return
+    "ratio_bins": "[1, 1000]",
+    "device": {"auto", "cpu", "cuda"},
+}
 SEED = 0
 RATIO_MAX = 2.0  # upper edge of the ratio histogram
 

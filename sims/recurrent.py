@@ -68,12 +68,24 @@ class Params:
             raise ValueError("need seq_len ≥ 2, hidden ≥ 1, n_symbols ≥ 2, n_distractors ≥ 1")
         if self.max_k < 0 or self.batch < 1 or self.eval_batch < 1 or self.train_steps < 0:
             raise ValueError("max_k, train_steps ≥ 0 and batch, eval_batch ≥ 1")
-        if self.device not in ("auto", "cpu", "cuda"):
-            raise ValueError("device must be auto, cpu or cuda")
 
 
 VARIANTS = {"default": {}, "book_bias": {"forget_bias": 1.0}}
-SEED = 0  # torch.manual_seed for both nets; the data generators use seed+1 (train) and seed+2 (eval)
+RANGES = {
+    "max_k": "[0, 1000]",  # 1.3^1000 ≈ 1e114 still fits a float
+    "seq_len": "[2, 250]",  # ≥ 2: something to recall; a step of the unrolled nets costs ∝ T
+    "hidden": "[1, 512]",
+    "n_symbols": "[2, 64]",
+    "n_distractors": "[1, 64]",
+    "forget_bias": "[-20, 20]",  # past about ±17 σ(b_f) is exactly 0 or 1 in float32
+    "batch": "[1, 4096]",
+    "train_steps": "[0, 10000]",  # the default 1200 take ~30 s per net at T = 60
+    "lr": "(0, inf)",
+    "clip": "(0, inf)",
+    "eval_batch": "[1, 4096]",
+    "device": {"auto", "cpu", "cuda"},
+}
+SEED = 0  # seeds torch (torch_session) for both nets' init; the data generators use seed+1 (train) and seed+2 (eval)
 
 
 def decay_table(lambdas: tuple[float, ...], max_k: int) -> np.ndarray:
@@ -226,9 +238,10 @@ def _run(p: Params, seed: int, device: torch.device) -> Trace:
     x_eval, tok_eval, y_eval = make_batch(p.eval_batch, p, torch.Generator().manual_seed(seed + 2))
     x_eval, y_eval = x_eval.to(device), y_eval.to(device)
 
-    torch.manual_seed(seed)
-    rnn = RNN(n_in, p.hidden, p.n_symbols).to(device)
-    torch.manual_seed(seed)
+    # Both nets draw their init from the generator as torch_session seeded it: the RNN's draws
+    # are undone (fork_rng puts the CPU generator back), so the LSTM starts from the same state.
+    with torch.random.fork_rng(devices=[]):
+        rnn = RNN(n_in, p.hidden, p.n_symbols).to(device)
     lstm = LSTM(n_in, p.hidden, p.n_symbols, p.forget_bias).to(device)
 
     init = {"rnn": grad_norms(rnn, x_eval, y_eval), "lstm": grad_norms(lstm, x_eval, y_eval)}

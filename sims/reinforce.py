@@ -54,9 +54,25 @@ class Params:
             raise ValueError("need length ≥ 3, episodes ≥ avg_window and 0 ≤ γ ≤ 1")
         if not 0 <= self.frozen_episode <= self.episodes or self.variance_episodes < 2:
             raise ValueError("need 0 ≤ frozen_episode ≤ episodes and variance_episodes ≥ 2")
+        if self.max_steps < self.length - 1:  # no return would depend on the actions: a zero gradient
+            raise ValueError(f"max_steps={self.max_steps} must be ≥ length − 1 = {self.length - 1}: "
+                             "the goal must be reachable within an episode")
 
 
 VARIANTS = {"default": {}}
+RANGES = {
+    "length": "[3, 100]",
+    "goal_reward": "(0, 100]",  # the goal pays: with no positive reward every return could be 0
+    "step_reward": "[-100, 0]",
+    "lr": "(0, inf)",
+    "gamma": "[0, 1]",
+    "episodes": "[2, 50000]",  # and ≥ avg_window (checked in Params); 1000 take ~1.4 s
+    "max_steps": "[2, 10000]",  # and ≥ length − 1, or the goal is out of reach (checked in Params)
+    "baseline_rate": "(0, 1]",
+    "avg_window": "[2, 50000]",  # ≥ 2: the spread of the last window's mean uses ddof=1
+    "frozen_episode": "[0, 50000]",  # and ≤ episodes (checked in Params)
+    "variance_episodes": "[2, 100000]",
+}
 SEED = 0
 
 

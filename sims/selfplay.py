@@ -56,6 +56,20 @@ class Params:
 
 
 VARIANTS = {"default": {}}
+RANGES = {
+    "target": "[1, 100]",
+    "max_add": "[1, 10]",
+    "generations": "[1, 100]",  # 12 take ~10 s
+    "games_per_gen": "[1, 512]",
+    "sims_per_move": "[1, 1000]",
+    "c": "[0, inf)",
+    "hidden": "[1, 1024]",
+    "lr": "(0, inf)",
+    "train_steps": "[1, 10000]",  # ≥ 1: the loss before training is the first step's
+    "weight_decay": "[0, inf)",
+    "window": "[1, 100]",
+    "eval_games": "[2, 1000]",
+}
 SEED = 0
 
 
