@@ -127,7 +127,8 @@ KIND_ORDER = {"book": 0, "chapter": 1, "scene": 2, "figure": 3}
 def write_manifest() -> Path:
     """``output/manifest.json``: every artifact, with kind, chapter, scene, path, key, size, sha256."""
     here = output_dir().relative_to(output_root())
-    artifacts = [{**{k: v for k, v in r.items() if k not in ("mtime_ns", "inputs")}, "path": str(Path(r["path"]).relative_to(here))}
+    artifacts = [{**{k: v for k, v in r.items() if k not in ("mtime_ns", "inputs")},
+                  "path": str(Path(r["path"]).relative_to(here))}
                  for r in records() if r.get("kind") in KIND_ORDER]
     artifacts.sort(key=lambda r: (KIND_ORDER[r["kind"]], r.get("chapter") or 0, r.get("quality") or "", r["path"]))
     path = output_dir() / "manifest.json"

@@ -59,7 +59,8 @@ def assemble_chapter(chapter: Chapter, titlecard: Path, quality: str, force: boo
     artifact = chapter_video(chapter, quality)
     if not force and is_fresh(artifact, key):
         return "fresh"
-    _join(parts, artifact, key, f"run `reel render {chapter.tag} -q {quality} --force`", kind="chapter", chapter=chapter.number, title=chapter.title,
+    _join(parts, artifact, key, f"run `reel render {chapter.tag} -q {quality} --force`", kind="chapter",
+          chapter=chapter.number, title=chapter.title,
           quality=QUALITIES[quality], scenes=[e.name for e in scenes])
     return "assembled"
 

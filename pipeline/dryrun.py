@@ -65,7 +65,8 @@ def dry_run(module_path: Path, scene: str, traces: dict[str, str | Path], media:
     cls = _scene_class(module_path, scene)
     media = media or cache_dir() / "media" / "dry-run"
     media.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(media) + ".lock"), _env(REEL_TRACES=json.dumps({k: str(v) for k, v in traces.items()}), REEL_SCREENLOG=""), \
+    handed = json.dumps({k: str(v) for k, v in traces.items()})
+    with FileLock(str(media) + ".lock"), _env(REEL_TRACES=handed, REEL_SCREENLOG=""), \
             tempconfig({"dry_run": True, "media_dir": str(media), "disable_caching": True, "verbosity": "ERROR",
                         "progress_bar": "none", "quality": "low_quality"}):
         instance = cls(skip_animations=True)

@@ -26,8 +26,8 @@ from pipeline.media import probe_duration
 from pipeline.paths import ROOT, cache_dir, output_dir, theme
 from pipeline.registry import Chapter, Entry
 
-__all__ = ["QUALITIES", "quality_name", "screen_log_path", "RenderJob", "RunResult", "scene_job", "still_job", "titlecard_job",
-           "run_jobs"]
+__all__ = ["QUALITIES", "quality_name", "screen_log_path", "RenderJob", "RunResult", "scene_job", "still_job",
+           "titlecard_job", "run_jobs"]
 
 # manim's presets: flag letter → folder name manim itself uses
 QUALITIES = {"l": "480p15", "m": "720p30", "h": "1080p60", "p": "1440p60", "k": "2160p60"}

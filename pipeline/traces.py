@@ -15,7 +15,6 @@ import dataclasses
 import importlib
 import json
 import math
-import os
 import platform
 import re
 import time

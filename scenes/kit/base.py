@@ -21,14 +21,26 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from manim import DOWN, UL, UP, Animation, FadeIn, FadeOut, Mobject, Scene, SingleStringMathTex, Succession, Text, config
+from manim import (
+    DOWN,
+    UL,
+    UP,
+    Animation,
+    FadeIn,
+    FadeOut,
+    Mobject,
+    Scene,
+    SingleStringMathTex,
+    Succession,
+    Text,
+    config,
+)
 from manim.mobject.text.numbers import DecimalNumber
 from manim.mobject.text.text_mobject import MarkupText
 
 from scenes.kit.palette import PALETTE
-from sims.trace import Trace
-
 from scenes.kit.text import CAPTION_SIZE, TITLE_SIZE, cjk
+from sims.trace import Trace
 
 __all__ = ["BookScene", "SAFE", "TraceFieldError", "MissingTraceError"]
 
@@ -181,6 +193,11 @@ class BookScene(Scene):
         else:
             self.play(appear, run_time=run_time / 2)
         self._caption = new
+
+    @property
+    def current_caption(self) -> Text | None:
+        """The caption on screen (None before the first)."""
+        return self._caption
 
     def hold(self, seconds: float = 2.0) -> None:
         """Hold the frame (the last hold is the still figure: at least 1.5 s)."""

@@ -6,7 +6,7 @@ import math
 from typing import Any, Sequence
 
 import numpy as np
-from manim import LEFT, RIGHT, UP, DOWN, Axes, Line, VGroup, VMobject
+from manim import DOWN, LEFT, RIGHT, UP, Axes, Line, VGroup, VMobject
 
 from scenes.kit.palette import PALETTE
 from scenes.kit.text import LABEL_SIZE, SMALL_SIZE, cjk, tex

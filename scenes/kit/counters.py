@@ -49,13 +49,16 @@ def scrub(scene: Scene, builders: Sequence[Callable[[int], Mobject]], start: int
           *also) -> list[Mobject]:
     """Replay recorded states ``start`` … ``stop``: each builder draws state ``k``, redrawn every frame.
 
-    ``also`` are animations played alongside. Returns the final mobjects (updaters removed, still on
-    screen) so the caller can keep or fade them.
+    ``also`` are animations played alongside. Returns the final state's mobjects, on screen: fresh
+    builds of state ``stop`` that replace the redrawn ones (``always_redraw`` keeps its first
+    mobjects and only moves their points, so a text would still carry its first string, and the
+    screen log would record that instead of what the frame shows).
     """
     k = ValueTracker(start)
     live = [always_redraw(lambda build=build: build(int(round(k.get_value())))) for build in builders]
     scene.add(*live)
     scene.play(k.animate.set_value(stop), *also, run_time=seconds, rate_func=linear)
-    for mob in live:
-        mob.clear_updaters()
-    return live
+    final = [build(stop) for build in builders]
+    scene.remove(*live)
+    scene.add(*final)
+    return final

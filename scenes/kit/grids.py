@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 import numpy as np
-from manim import DR, UL, UP, RIGHT, Line, Rectangle, Square, VGroup, interpolate_color
+from manim import DR, RIGHT, UL, UP, Line, Rectangle, Square, VGroup, interpolate_color
 from manim.utils.color import ManimColor
 
 from scenes.kit.numbers import plain
