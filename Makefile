@@ -1,5 +1,6 @@
-# `make render` renders the whole book; `make test` runs the tests. Both first install
-# whatever is missing (apt packages, the .venv, torch, the project) and skip what is there.
+# `make render` renders the whole book; `make test` runs the tests (`make test-fast`: all but
+# renders and slow tests). All first install whatever is missing (apt packages, the .venv, torch,
+# the project) and skip what is there.
 
 SHELL := /bin/bash
 VENV := .venv
@@ -11,7 +12,7 @@ APT_PACKAGES := ffmpeg libcairo2-dev libpango1.0-dev pkg-config fonts-noto-cjk t
 	texlive-latex-extra texlive-fonts-recommended dvisvgm
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup apt render test clean
+.PHONY: setup apt render test test-fast clean
 
 setup: apt $(STAMP)
 
@@ -36,6 +37,10 @@ render: setup
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+# The edit loop: everything but real renders and long training runs, in under a minute.
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not render and not slow"
 
 clean:
 	$(BIN)/reel clean --all

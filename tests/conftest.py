@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,3 +39,61 @@ def sandbox(tmp_path_factory) -> Path:
         shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
     (root / "output").mkdir()
     return root
+
+
+# --- is there a picture? (frames pulled with ffmpeg as raw 8-bit gray) ---------------------------
+
+BLANK_STD = 4.0  # gray levels: a flat frame (all background) has a std near 0
+MIN_INK = 0.002  # fraction of pixels that must differ clearly from the background
+INK_LEVELS = 24  # "clearly": this many gray levels away from the most common value
+MIN_CHANGE = 0.001  # fraction of pixels that must change between two sampled frames
+
+
+def _size_and_duration(path: Path) -> tuple[int, int, float | None]:
+    proc = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                           "stream=width,height:format=duration", "-of", "json", str(path)],
+                          capture_output=True, text=True, check=True)
+    info = json.loads(proc.stdout)
+    stream = info["streams"][0]
+    duration = info.get("format", {}).get("duration")
+    return int(stream["width"]), int(stream["height"]), float(duration) if duration not in (None, "N/A") else None
+
+
+def gray_frame(path: Path, at: float | None = None) -> np.ndarray:
+    """One frame of a video (at ``at`` seconds) or an image, as a (height, width) uint8 array."""
+    width, height, _ = _size_and_duration(path)
+    seek = ["-ss", f"{at:.3f}"] if at is not None else []
+    proc = subprocess.run(["ffmpeg", "-v", "error", *seek, "-i", str(path), "-frames:v", "1",
+                           "-f", "rawvideo", "-pix_fmt", "gray", "-"], capture_output=True, check=True)
+    assert len(proc.stdout) == width * height, f"{path}: no frame at {at} s ({len(proc.stdout)} bytes)"
+    return np.frombuffer(proc.stdout, dtype=np.uint8).reshape(height, width)
+
+
+def assert_not_blank(frame: np.ndarray, what: str) -> None:
+    """Something is drawn: the pixels vary, and enough of them stand out from the background."""
+    values = frame.astype(np.int16)
+    background = np.bincount(frame.ravel(), minlength=256).argmax()
+    ink = float(np.mean(np.abs(values - background) > INK_LEVELS))
+    assert values.std() > BLANK_STD and ink > MIN_INK, (
+        f"{what} looks blank: std {values.std():.2f}, {ink:.4%} of pixels away from the background")
+
+
+def assert_frames_differ(a: np.ndarray, b: np.ndarray, what: str) -> None:
+    changed = float(np.mean(np.abs(a.astype(np.int16) - b.astype(np.int16)) > INK_LEVELS))
+    assert changed > MIN_CHANGE, f"{what}: frames are the same ({changed:.4%} of pixels changed)"
+
+
+def assert_video_has_content(path: Path, fractions: tuple[float, ...] = (0.1, 0.5, 0.9)) -> None:
+    """Frames at these fractions of the duration are each not blank, and no two are the same."""
+    _, _, duration = _size_and_duration(path)
+    assert duration, f"{path}: no duration"
+    frames = {f: gray_frame(path, f * duration) for f in fractions}
+    for f, frame in frames.items():
+        assert_not_blank(frame, f"{path.name} at {f:.0%}")
+    for i, f in enumerate(fractions):
+        for g in fractions[i + 1:]:
+            assert_frames_differ(frames[f], frames[g], f"{path.name} at {f:.0%} and {g:.0%}")
+
+
+def assert_still_has_content(path: Path) -> None:
+    assert_not_blank(gray_frame(path), path.name)

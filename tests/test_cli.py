@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import pytest
 
@@ -19,7 +21,7 @@ from conftest import reel
         (["render", "--set", "perceptron.lrr=1"], "lr"),
         (["render", "--set", "perceptron.max_epochs=lots"], "not an integer"),
         (["render", "--set", "perceptronn.lr=1"], "perceptron"),
-        (["render", "--set", "perceptron.gate=NAND", "ch01"], "gate must be one of"),
+        (["render", "--set", "perceptron.gate=NAND", "ch01"], "is not one of AND, OR, XOR"),
         (["render", "FeaturePyramid"], "not implemented yet"),
         (["figure", "ch01.Nope"], "unknown target"),
         (["sims", "nosuchsim"], "unknown sim"),
@@ -71,7 +73,38 @@ def test_check_reports_chapter_one(out):
     assert "R01.10" in table and "398" in table
 
 
+@pytest.mark.slow  # imports manim, torch and gymnasium to check them: ~4 s
 def test_doctor_names_every_tool(out):
     proc = reel("doctor")
     for name in ("ffmpeg", "latex", "dvisvgm", "CJK font", "cairo/pango", "torch"):
         assert name in proc.stdout
+    assert proc.returncode == 0, proc.stdout + proc.stderr  # this machine has everything
+    assert "MISSING" not in proc.stdout
+
+
+def path_without(tmp_path: Path, *tools: str) -> str:
+    """A PATH with everything the current PATH has except ``tools`` (a folder of symlinks)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for folder in os.environ.get("PATH", "").split(os.pathsep):
+        if not folder or not os.path.isdir(folder):
+            continue
+        for entry in os.scandir(folder):
+            link = bin_dir / entry.name
+            if entry.name in tools or link.exists() or link.is_symlink():
+                continue  # excluded, or shadowed by an earlier PATH folder
+            if entry.is_file() and os.access(entry.path, os.X_OK):
+                link.symlink_to(entry.path)
+    return str(bin_dir)
+
+
+@pytest.mark.slow  # ~4 s, as above
+def test_doctor_fails_and_names_the_package_when_a_tool_is_missing(out, tmp_path):
+    tools = ("ffmpeg", "ffprobe", "latex")
+    proc = reel("doctor", env={"PATH": path_without(tmp_path, *tools)})
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    missing = [line for line in proc.stdout.splitlines() if line.startswith("MISSING")]
+    assert [line.split()[1].rstrip(":") for line in missing] == list(tools)
+    assert "fix: apt-get install -y ffmpeg" in proc.stdout
+    assert "fix: apt-get install -y texlive-latex-base" in proc.stdout
+    assert "Traceback" not in proc.stderr

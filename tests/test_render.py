@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import reel
+from conftest import assert_still_has_content, assert_video_has_content, reel
 
 pytestmark = pytest.mark.render
 
@@ -50,6 +50,7 @@ def test_chapter_video_is_web_ready(rendered):
     for scene in ("PerceptronLine", "XORImpossible"):
         part = root / f"output/scenes/480p15/ch01/{scene}.mp4"
         assert 20 <= float(ffprobe(part)["format"]["duration"]) <= 60  # each scene 20–60 s
+        assert_video_has_content(part)  # not blank, and it moves
 
 
 def test_stills_are_1080p_pngs(rendered):
@@ -57,6 +58,7 @@ def test_stills_are_1080p_pngs(rendered):
     for scene in ("PerceptronLine", "XORImpossible", "Fig_XORLayout", "Fig_ANDLayout"):
         (stream,) = ffprobe(root / f"output/figures/ch01/{scene}.png")["streams"]
         assert (stream["width"], stream["height"]) == (1920, 1080)
+        assert_still_has_content(root / f"output/figures/ch01/{scene}.png")
 
 
 def test_manifest_describes_the_chapter(rendered):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import reel
+from conftest import assert_still_has_content, assert_video_has_content, reel
 from pipeline.media import probe, probe_duration
 
 pytestmark = pytest.mark.render
@@ -33,10 +33,16 @@ def test_scene_video_lasts_20_to_60_s(rendered, chapter, scene):
     assert 20 <= probe_duration(rendered / "scenes" / "480p15" / chapter / f"{scene}.mp4") <= 60
 
 
+@pytest.mark.parametrize("chapter, scene", SCENES)
+def test_scene_video_shows_a_changing_picture(rendered, chapter, scene):
+    assert_video_has_content(rendered / "scenes" / "480p15" / chapter / f"{scene}.mp4")
+
+
 @pytest.mark.parametrize("chapter, name", SCENES + FIGURES)
 def test_still_is_a_1080p_png(rendered, chapter, name):
     (stream,) = probe(rendered / "figures" / chapter / f"{name}.png")["streams"]
     assert (stream["width"], stream["height"]) == (1920, 1080)
+    assert_still_has_content(rendered / "figures" / chapter / f"{name}.png")
 
 
 @pytest.mark.parametrize("chapter", ["ch02", "ch03", "ch04"])

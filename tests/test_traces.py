@@ -48,10 +48,31 @@ def test_corrupted_metadata_is_rebuilt(out):
 
 
 def test_override_changes_the_result(out):
+    """An override reaches the computation: the stored arrays change exactly as the parameter implies."""
     store = TraceStore()
-    spec = TraceSpec("perceptron", "and", (("lr", 0.5),))
-    meta = store.ensure(spec).meta
+    base_spec, half_spec = TraceSpec("perceptron", "and"), TraceSpec("perceptron", "and", (("lr", 0.5),))
+    meta = store.ensure(half_spec).meta
     assert meta["params"]["lr"] == 0.5 and meta["overrides"] == {"lr": 0.5}
+    store.ensure(base_spec)
+    base, half = store.load(base_spec), store.load(half_spec)
+    # zero init and a ≥ 0 threshold: halving η halves every weight and bias but keeps every decision
+    assert not np.array_equal(half["update_w"], base["update_w"])
+    np.testing.assert_array_equal(half["update_w"], 0.5 * base["update_w"])
+    np.testing.assert_array_equal(half["update_b"], 0.5 * base["update_b"])
+    np.testing.assert_array_equal(half["final_w"], 0.5 * base["final_w"])
+    np.testing.assert_array_equal(half["update_sample"], base["update_sample"])
+    assert half.metrics["mistakes"] == base.metrics["mistakes"] == 11
+    assert half.metrics["w"] == [0.5 * v for v in base.metrics["w"]] and half.metrics["b"] == 0.5 * base.metrics["b"]
+
+    # XOR never converges: capping the epochs cuts the run to that many epochs and fewer mistakes
+    xor, short = TraceSpec("perceptron", "xor"), TraceSpec("perceptron", "xor", (("max_epochs", 10),))
+    store.ensure(xor), store.ensure(short)
+    full, capped = store.load(xor), store.load(short)
+    assert full.metrics["epochs"] == 100 and capped.metrics["epochs"] == 10
+    assert not capped.metrics["converged"] and 0 < capped.metrics["mistakes"] < full.metrics["mistakes"] == 398
+    np.testing.assert_array_equal(capped["epoch_mistakes"], full["epoch_mistakes"][:10])
+    n = capped.metrics["mistakes"]
+    np.testing.assert_array_equal(capped["update_w"], full["update_w"][:n])
 
 
 def test_parse_overrides_validates():
