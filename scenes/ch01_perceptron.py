@@ -38,7 +38,7 @@ from manim import (
 )
 
 from scenes.kit.base import BookScene
-from scenes.kit.charts import panel_axes
+from scenes.kit.charts import nice_step, panel_axes
 from scenes.kit.counters import CounterPanel, scrub
 from scenes.kit.legends import legend_row
 from scenes.kit.numbers import plain
@@ -211,15 +211,6 @@ def cycle_length(states: np.ndarray) -> int | None:
         if np.array_equal(states[n - p:], states[n - 2 * p:n - p]):
             return p
     return None
-
-
-def nice_step(span: float, max_steps: int = 5) -> float:  # KIT CANDIDATE: ticks for panel_axes
-    """The smallest 1-2-5 step that cuts ``span`` into at most ``max_steps`` intervals."""
-    base = 10 ** math.floor(math.log10(max(span, 1e-12) / max_steps))
-    for factor in (1, 2, 5, 10):
-        if span / (factor * base) <= max_steps:
-            return factor * base
-    return 10 * base
 
 
 class PerceptronScene(BookScene):

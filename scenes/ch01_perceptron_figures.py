@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import RIGHT, UP, DOWN, LEFT, DashedLine, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, DashedLine, VGroup
 
 from scenes.ch01_perceptron import (
     RULES_LEFT,

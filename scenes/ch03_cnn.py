@@ -1,23 +1,28 @@
-"""Chapter 3 — 卷积网络: one small kernel, slid everywhere; then 2×2 max-pooling.
+"""Chapter 3 — 卷积网络: one small kernel, slid everywhere; then max-pooling.
 
-``Convolution`` replays the Sobel-x kernel over the 6×6 edge image window by
-window (the nine products, their sum, the output pixel it lights), shows that
-it is one kernel reused everywhere looking through a 3×3 window, then moves
-the edge one column and replays. ``Pooling`` max-pools both response maps and
-shows honestly what survives: presence and strength, not exact position.
-``Fig_LeNetFlow`` is the book's LeNet-style data-flow diagram D03.1.
+``Convolution`` replays the Sobel-x kernel over the edge image window by
+window (the products, their sum, the output pixel it lights), shows that it is
+one kernel reused everywhere looking through a small window, then moves the
+edge and replays. ``Pooling`` max-pools both response maps and shows honestly
+what survives: presence and strength, not exact position.
+
+Every size, count and value on screen is read from ``convolution.default``
+(its arrays and params), and the wording follows the data (which windows tie,
+whether the response band is clipped at the border), so ``reel render --set
+convolution.shift=2`` or ``convolution.pool=1`` still tells the truth. The
+diagram D03.1 lives in ``ch03_cnn_figures.py``.
 """
 
 from __future__ import annotations
+
+from typing import Sequence
 
 import numpy as np
 from manim import (
     DOWN,
     LEFT,
-    ORIGIN,
     RIGHT,
     UP,
-    UR,
     AnimationGroup,
     Arrow,
     Circle,
@@ -26,8 +31,7 @@ from manim import (
     FadeIn,
     FadeOut,
     Indicate,
-    Line,
-    Polygon,
+    MoveToTarget,
     Rectangle,
     Transform,
     TransformFromCopy,
@@ -37,39 +41,129 @@ from manim import (
 )
 from manim.utils.color import ManimColor
 
-from scenes.common import (
-    PALETTE,
-    SAFE,
-    BookScene,
-    CellGrid,
-    arrow_between,
-    cjk,
-    heat_scale,
-    mono,
-    speed_badge,
-    viridis,
-)
+from scenes.kit.base import SAFE, BookScene
+from scenes.kit.counters import CounterPanel
+from scenes.kit.grids import CellGrid, heat_scale, viridis
+from scenes.kit.numbers import plain
+from scenes.kit.palette import PALETTE
+from scenes.kit.text import BODY_SIZE, COUNTER_SIZE, LABEL_SIZE, SMALL_SIZE, cjk, mono, speed_badge
 
 TRACE = "convolution.default"
 
-IMAGE_CELL, MAP_CELL, KERNEL_CELL = 0.72, 0.72, 0.6
 LABEL_Y = 2.78  # the row of panel headings
-TOP = 2.45  # top edge of the three main panels
+TOP = 2.45  # top edge of the main panels
+MAX_CELL = 0.72  # cell side at the book's sizes; larger images get smaller cells, never smaller text
+KERNEL_CELL = 0.6
+CELL_TEXT = COUNTER_SIZE  # the numbers inside cells
 IMAGE_LEFT = -6.6
+IMAGE_BOX = (4.6, 4.4)  # width, height the image may take: the kernel column to its right, captions below
 MIDDLE_X = -0.35  # centre of the kernel / products column
 MAP_LEFT = 2.7
+MAP_BOX = (3.0, 4.4)  # the response map, left of its colour bar
+MIN_LABEL_CELL = 0.3  # cells smaller than this (a big image) are drawn without their numbers
+MAX_STEPS = 32  # plays per replay at most: a big image is replayed a batch of windows at a time
 
 
-def num(v: float) -> str:
-    """An integer-valued entry as the book prints it (-0 shown as 0)."""
-    return f"{v + 0.0:g}"
+# --- reading the trace (no manim: what the words say is decided here) --------------------------------------------
+def first_bright(image: np.ndarray) -> int:
+    """The first bright column of an edge image (its width when none is bright)."""
+    row = np.asarray(image)[0] > 0
+    return int(np.argmax(row)) if row.any() else len(row)
 
 
-def shift_text(t) -> str:
-    """How far the edge moved between the two images, in words: 一列, 2 列."""
-    cols = [int(np.argmax(t[f"{name}_image"][0] > 0)) for name in ("orig", "shifted")]
-    n = cols[1] - cols[0]
-    return "一列" if n == 1 else f"{n} 列"
+def shift_words(shift: int) -> str:
+    """``右移 1 列`` / ``左移 2 列`` / ``留在原处``: the move the user asked for (``params["shift"]``)."""
+    if shift == 0:
+        return "留在原处"
+    return f"{'右' if shift > 0 else '左'}移 {abs(shift)} 列"
+
+
+def band(fmap: np.ndarray) -> list[int]:
+    """The columns of a response map where something responded."""
+    return [int(c) for c in np.flatnonzero(np.any(np.asarray(fmap) != 0, axis=0))]
+
+
+def values_words(values: Sequence[float]) -> str:
+    """``4``, or ``2、4`` when several different values are meant."""
+    return "、".join(plain(v) for v in sorted(set(float(v) for v in values)))
+
+
+def columns_words(cols: Sequence[int], total: int) -> str:
+    """1-based column names, runs of three or more as ranges: ``第 2、3 列``, ``第 1–3、6–9 列``; ``左列`` or
+    ``右列`` when there are only two columns."""
+    cols = sorted(cols)
+    if total == 2 and len(cols) == 1:
+        return "左列" if cols[0] == 0 else "右列"
+    runs: list[list[int]] = []
+    for c in cols:
+        if runs and c == runs[-1][-1] + 1:
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    parts = [f"{r[0] + 1}–{r[-1] + 1}" if len(r) > 2 else "、".join(str(c + 1) for c in r) for r in runs]
+    return f"第 {'、'.join(parts)} 列"
+
+
+def moved(fmap: np.ndarray, shift: int) -> np.ndarray:
+    """``fmap`` slid ``shift`` columns sideways, what slides past the border lost, zeros coming in."""
+    out, cols = np.zeros_like(fmap), fmap.shape[1]
+    if abs(shift) < cols:
+        src = slice(max(-shift, 0), cols - max(shift, 0))
+        out[:, max(shift, 0):cols + min(shift, 0)] = fmap[:, src]
+    return out
+
+
+def equivariance_caption(t) -> str:
+    """What the second replay showed: the response slid with the edge (and what fell off the border)."""
+    before, after, shift = t["orig_conv_out"], t["shifted_conv_out"], int(t.params["shift"])
+    if shift == 0:
+        return "边缘没动，响应也一模一样"
+    if not np.array_equal(moved(before, shift), after):
+        before_cols, after_cols = columns_words(band(before), 0), columns_words(band(after), 0)
+        return f"边缘{shift_words(shift)}：响应带从{before_cols}\n到了{after_cols}"
+    lost = len(band(before)) - len(band(after))
+    if lost > 0:
+        return f"响应带跟着{shift_words(shift)}，出界的 {lost} 列截掉：\n同一个核照样认出边缘（平移等变）"
+    return f"同一个核在新位置照样认出边缘：\n响应整体{shift_words(shift)}（平移等变）"
+
+
+def tie_window(maxes: np.ndarray, n_max: np.ndarray) -> int | None:
+    """The pooling window to talk about ties at: the first tie on a response after window 0 (which has the
+    opening caption), else any tie after it, else window 0 if it ties, else none."""
+    ties = [k for k in range(len(n_max)) if n_max[k] > 1]
+    later = [k for k in ties if k > 0]
+    strong = [k for k in later if maxes[k] > 0]
+    return (strong or later or ties or [None])[0]
+
+
+def replay_seconds(count: int, most: float, budget: float) -> float:
+    """Seconds per window for a replay of ``count`` windows: ``most``, less when the run is long."""
+    return min(most, budget / max(count, 1))
+
+
+def batches(ks: Sequence[int], most: int = MAX_STEPS) -> list[list[int]]:
+    """``ks`` in order, cut into at most ``most`` runs of consecutive windows of one size."""
+    ks = list(ks)
+    size = max(1, -(-len(ks) // most))
+    return [ks[i:i + size] for i in range(0, len(ks), size)]
+
+
+def speed_text(slow: float, fast: float) -> str:  # KIT CANDIDATE (text.speed_badge's wording)
+    """The replay's speed relative to the detailed windows, as it really is (``×8``, ``×3.5``)."""
+    ratio = slow / fast
+    return f"快进 ×{round(ratio)}" if ratio >= 10 or abs(ratio - round(ratio)) < 0.05 else f"快进 ×{ratio:.1f}"
+
+
+# --- drawing ------------------------------------------------------------------------------------------------------
+def fit_cell(shape: tuple[int, ...], box: tuple[float, float], most: float = MAX_CELL) -> float:  # KIT CANDIDATE
+    """The largest cell (up to ``most``) that fits a rows×cols grid in a width×height box."""
+    rows, cols = shape[:2]
+    return min(most, box[0] / cols, box[1] / rows)
+
+
+def numbers(cell: float):
+    """The cell formatter for a grid of ``cell``-sized cells: none when the numbers would not fit."""
+    return plain if cell >= MIN_LABEL_CELL else None
 
 
 def image_fill(v: float) -> str:
@@ -89,7 +183,13 @@ def place(grid: VMobject, left: float | None = None, top: float = TOP, x: float 
 
 
 def heading(text: str, over: VMobject, y: float = LABEL_Y) -> VMobject:
-    return cjk(text, 22, PALETTE.muted).move_to(np.array([over.get_x(), y, 0]))
+    return cjk(text, LABEL_SIZE, PALETTE.muted).move_to(np.array([over.get_x(), y, 0]))
+
+
+def blank_map(shape: tuple[int, ...], cell: float) -> CellGrid:
+    """An empty grid (no numbers: nothing is known there yet)."""
+    return CellGrid(np.zeros(shape[:2]), cell=cell, fill=lambda v: PALETTE.background, stroke=PALETTE.grid,
+                    stroke_width=2)
 
 
 class MapScale:
@@ -103,12 +203,15 @@ class MapScale:
         return viridis((v - self.lo) / (self.hi - self.lo) if self.hi > self.lo else 0.0)
 
     def bar(self, height: float) -> VGroup:
-        return heat_scale(self.lo, self.hi, height=height, label="响应", fmt=num)
+        ticks = (self.lo, self.hi) if self.hi > self.lo else (self.lo,)
+        return heat_scale(self.lo, self.hi, height=height, label="响应", ticks=ticks, fmt=plain)
 
 
-def blank_map(rows: int, cols: int, cell: float) -> CellGrid:
-    return CellGrid(np.zeros((rows, cols)), cell=cell, fill=lambda v: PALETTE.background,
-                    stroke=PALETTE.grid, stroke_width=2)
+def show_numbers(scene: BookScene, mob: VMobject, kind: str) -> VMobject:
+    """Log the numbers in ``mob`` under ``kind`` (``sum``, ``product``, ``response``, ``pooled``) so that tests
+    can read them from the screen log apart from the rest; the scene then shows ``mob`` as usual."""
+    scene.log_on_screen(mob, kind=kind)
+    return mob
 
 
 class Convolution(BookScene):
@@ -116,7 +219,8 @@ class Convolution(BookScene):
 
     TRACES = ("convolution.default",)
     TITLE = "第3章 · 卷积：一个核滑遍全图"
-    SLOW, FAST = 2.4, 0.3  # seconds per window, detailed and replayed
+    SLOW, FAST = 2.4, 0.3  # seconds per window, detailed and replayed (faster still on big images)
+    WALK_BUDGET, REPLAY_BUDGET = 4.0, 6.0  # seconds at most for the plain windows before / after the details
 
     def construct(self) -> None:
         self.show_image_and_kernel()
@@ -130,44 +234,56 @@ class Convolution(BookScene):
     # --- beats ------------------------------------------------------------------
     def show_image_and_kernel(self) -> None:
         t = self.trace(TRACE)
-        self.scale = MapScale(t["orig_conv_out"], t["shifted_conv_out"])
-        self.image = place(CellGrid(t["orig_image"], IMAGE_CELL, image_fill, num, 24), left=IMAGE_LEFT)
-        image_head = heading(f"输入图像 {t['orig_image'].shape[0]}×{t['orig_image'].shape[1]}", self.image)
-        image_note = cjk("0 = 暗，1 = 亮", 20, PALETTE.muted).next_to(self.image, DOWN, buff=0.15)
-        self.kernel = place(CellGrid(t["kernel"], KERNEL_CELL, sign_fill, num, 24), x=MIDDLE_X)
-        kernel_head = heading("核 K（Sobel-x）", self.kernel)
-        rows, cols = t["orig_conv_out"].shape
-        self.out = place(blank_map(rows, cols, MAP_CELL), left=MAP_LEFT)
-        self.out_head = heading(f"特征图 {rows}×{cols}", self.out)
+        image, out = t["orig_image"], t["orig_conv_out"]
+        self.scale = MapScale(out, t["shifted_conv_out"])
+        self.image_cell, self.map_cell = fit_cell(image.shape, IMAGE_BOX), fit_cell(out.shape, MAP_BOX)
+        self.image = place(CellGrid(image, self.image_cell, image_fill, numbers(self.image_cell), CELL_TEXT),
+                           left=IMAGE_LEFT)
+        image_head = heading(f"输入图像 {image.shape[0]}×{image.shape[1]}", self.image)
+        self.image_note = cjk("0 = 暗，1 = 亮", SMALL_SIZE, PALETTE.muted).next_to(self.image, DOWN, buff=0.15)
+        self.kernel = place(CellGrid(t["kernel"], KERNEL_CELL, sign_fill, plain, CELL_TEXT), x=MIDDLE_X)
+        kh, kw = t["kernel"].shape
+        kernel_head = heading(f"核 K（Sobel-x，{kh}×{kw}）", self.kernel)
+        self.out = place(blank_map(out.shape, self.map_cell), left=MAP_LEFT)
+        self.out_head = heading(f"特征图 {out.shape[0]}×{out.shape[1]}", self.out)
         self.bar = self.scale.bar(self.out.height).next_to(self.out, RIGHT, buff=0.3)
-        self.counter = self.counter_line(0, len(t["orig_conv_pos"]))
-        self.play(FadeIn(self.image), FadeIn(image_head), FadeIn(image_note), run_time=1.0)
-        self.caption("左暗右亮的小图，中间一条竖直边缘")
+        self.counter = CounterPanel(lambda k, n: [f"位置 {k:>2d}/{n}"])
+        self.play(FadeIn(self.image), FadeIn(image_head), FadeIn(self.image_note), run_time=1.0)
+        self.caption(self.image_caption(image))
         self.wait(1.0)
         self.play(FadeIn(self.kernel), FadeIn(kernel_head), run_time=0.8)
         self.caption("Sobel-x 核：右列减左列，\n专门对竖直边缘起反应")
         self.wait(0.6)
-        self.play(FadeIn(self.out), FadeIn(self.out_head), FadeIn(self.bar), FadeIn(self.counter), run_time=0.8)
+        self.play(FadeIn(self.out), FadeIn(self.out_head), FadeIn(self.bar),
+                  FadeIn(self.counter.show(0, len(t["orig_conv_pos"]))), run_time=0.8)
         self.lit = VGroup()
         self.heads = VGroup(image_head, kernel_head)
-        self.image_note = image_note
+
+    @staticmethod
+    def image_caption(image: np.ndarray) -> str:
+        dark = first_bright(image)
+        bright = image.shape[1] - dark
+        if dark == 0 or bright == 0:
+            return f"一张全{'亮' if dark == 0 else '暗'}的小图：里面没有边缘"
+        return f"左 {dark} 列暗、右 {bright} 列亮：\n中间是一条竖直边缘"
 
     def first_windows(self) -> None:
         t = self.trace(TRACE)
         self.window = self.kernel_window(*t["orig_conv_pos"][0])
-        self.products = place(CellGrid(np.zeros(t["kernel"].shape), KERNEL_CELL, sign_fill, num, 24), x=MIDDLE_X,
-                              top=0.2)
-        self.products_head = cjk("窗口 × 核（逐格）", 20, PALETTE.muted).next_to(self.products, UP, buff=0.15)
+        self.products = place(CellGrid(np.zeros(t["kernel"].shape), KERNEL_CELL, sign_fill), x=MIDDLE_X, top=0.2)
+        self.products_head = cjk("窗口 × 核（逐格）", SMALL_SIZE, PALETTE.muted).next_to(self.products, UP, buff=0.15)
         self.sum = VGroup()
         self.play(FadeIn(self.window), run_time=0.6)
         self.play(FadeIn(self.products_head), FadeIn(self.products), run_time=0.5)
         self.detailed = self.detailed_windows(t)
-        for k in range(max(self.detailed) + 1):
+        last = max(self.detailed)
+        walk = replay_seconds(last + 1 - len(self.detailed), self.SLOW / 2, self.WALK_BUDGET)
+        for k in range(last + 1):
             if k in self.detailed:
                 self.caption(self.detailed[k], run_time=0.5)
-                self.step(t, "orig", k, self.SLOW, detail=True)
+                self.step(t, "orig", [k], self.SLOW, detail=True)
             else:
-                self.step(t, "orig", k, self.SLOW / 2)
+                self.step(t, "orig", [k], walk)
 
     @staticmethod
     def detailed_windows(t) -> dict[int, str]:
@@ -177,34 +293,49 @@ class Convolution(BookScene):
         the captions stay true if the image changes.
         """
         patches, sums = t["orig_conv_patch"], t["orig_conv_sum"]
-        right = "+".join(num(v) for v in t["kernel"][:, -1])
+        right = "+".join(plain(v) for v in t["kernel"][:, -1])
         found = {0: "每到一处：逐格相乘，再求和"}
         edge = int(np.argmax(sums))
         if sums[edge] > 0 and not patches[edge][:, 0].any() and patches[edge][:, -1].all():
-            found[edge] = f"跨在边缘上：右列 {right}，\n左列是 0，得 {num(sums[edge])}"
+            found[edge] = f"跨在边缘上：右列 {right}，\n左列是 0，得 {plain(sums[edge])}"
         bright = [k for k in range(len(sums)) if patches[k].min() > 0]
-        if bright:
-            found[bright[0]] = f"全亮的区域：左右抵消，得 {num(sums[bright[0]])}"
+        if bright and bright[0] not in found:
+            found[bright[0]] = f"全亮的区域：左右抵消，得 {plain(sums[bright[0]])}"
         return found
 
     def replay_rest(self) -> None:
         t = self.trace(TRACE)
-        start = max(self.detailed) + 1
-        badge = self.badge()
-        self.caption("其余位置照此办理", run_time=0.4)
-        self.play(FadeIn(badge), run_time=0.3)
-        for k in range(start, len(t["orig_conv_pos"])):
-            self.step(t, "orig", k, self.FAST)
-        self.play(FadeOut(badge), run_time=0.3)
-        self.caption("均匀区域得 0，边缘两侧的列得 4")
+        start, n = max(self.detailed) + 1, len(t["orig_conv_pos"])
+        if start < n:
+            fast = replay_seconds(n - start, self.FAST, self.REPLAY_BUDGET)
+            badge = self.badge(fast)
+            self.caption("其余位置照此办理", run_time=0.5)
+            self.play(FadeIn(badge), run_time=0.3)
+            for ks in batches(range(start, n)):
+                self.step(t, "orig", ks, fast * len(ks))
+            self.play(FadeOut(badge), run_time=0.3)
+        self.caption(self.summary_caption(t))
         self.wait(0.8)
 
+    @staticmethod
+    def summary_caption(t) -> str:
+        """What the map shows: the uniform windows' value and the edge columns' value, from the windows."""
+        patches, sums, out = t["orig_conv_patch"], t["orig_conv_sum"], t["orig_conv_out"]
+        uniform = [sums[k] for k in range(len(sums)) if patches[k].min() == patches[k].max()]
+        cols = band(out)
+        parts = []
+        if uniform:
+            parts.append(f"均匀区域得 {values_words(uniform)}")
+        if cols:
+            parts.append(f"跨边缘的 {len(cols)} 列得 {values_words(out[:, cols].ravel())}")
+        return "，".join(parts) if parts else "所有窗口都得 0"
+
     def weight_sharing(self) -> None:
-        """Four windows that tile the image, each the very same kernel, copied from the one on screen."""
+        """Windows that tile the image, each the very same kernel, copied from the one on screen."""
         t = self.trace(TRACE)
-        n, size = len(t["orig_conv_pos"]), t["kernel"].shape[0]
+        n, (kh, kw) = len(t["orig_conv_pos"]), t["kernel"].shape
         rows, cols = t["orig_image"].shape
-        tiles = [(i, j) for i in range(0, rows - size + 1, size) for j in range(0, cols - size + 1, size)]
+        tiles = [(i, j) for i in range(0, rows - kh + 1, kh) for j in range(0, cols - kw + 1, kw)]
         copies = VGroup(*(self.kernel_window(i, j, opacity=0.45, stroke=3) for i, j in tiles))
         self.play(FadeOut(self.window), FadeOut(self.products), FadeOut(self.products_head), FadeOut(self.sum),
                   run_time=0.5)
@@ -216,11 +347,11 @@ class Convolution(BookScene):
         self.play(FadeOut(copies), run_time=0.5)
 
     def receptive_field(self) -> None:
-        """One output pixel on the edge, and the 3×3 window it sees."""
+        """One output pixel on the edge (the strongest in the last row), and the window it sees."""
         t = self.trace(TRACE)
         out = t["orig_conv_out"]
         i = out.shape[0] - 1
-        j = int(np.flatnonzero(out[i] == out.max())[0])
+        j = int(np.argmax(out[i]))
         kh, kw = t["kernel"].shape
         window = self.image.block(i, j, kh, kw, PALETTE.highlight, 5)
         cell = self.out.block(i, j, 1, 1, PALETTE.highlight, 5)
@@ -229,114 +360,138 @@ class Convolution(BookScene):
                         for a, b in ((UP + RIGHT, UP + LEFT), (DOWN + RIGHT, DOWN + LEFT))))
         self.play(Create(window), Create(cell), run_time=0.6)
         self.play(Create(cone), run_time=0.8)
-        self.caption(f"每个输出只看 {kh}×{kw} 的一小块\n（局部感受野）：这里得 {num(out[i, j])}")
+        self.caption(f"每个输出只看 {kh}×{kw} 的一小块\n（局部感受野）：这里得 {plain(out[i, j])}")
         self.wait(1.2)
         self.play(FadeOut(window), FadeOut(cell), FadeOut(cone), run_time=0.5)
 
     def shift_edge(self) -> None:
         t = self.trace(TRACE)
-        old_map = VGroup(self.out, self.lit)
-        old_head = self.out_head
-        moved = old_map.copy().scale(0.7)
-        moved.move_to(np.array([MIDDLE_X, 0.5 - moved.height / 2, 0]))
-        self.old_head = cjk("原图的响应", 20, PALETTE.muted).next_to(moved, UP, buff=0.12)
-        self.play(Transform(old_map, moved), FadeOut(old_head), FadeIn(self.old_head),
-                  self.kernel.animate.scale(0.8, about_edge=UP), run_time=1.0)
-        self.old_map = old_map
-        self.out = place(blank_map(*t["shifted_conv_out"].shape, MAP_CELL), left=MAP_LEFT)
-        self.out_head = heading("右移后的响应", self.out)
-        shifted = place(CellGrid(t["shifted_image"], IMAGE_CELL, image_fill, num, 24), left=IMAGE_LEFT)
-        edge_old = int(np.argmax(t["orig_image"][0] > 0))
-        x_old = self.image.cells[0][edge_old].get_left()[0]
-        marker = DashedLine(np.array([x_old, self.image.get_top()[1] + 0.1, 0]),
-                            np.array([x_old, self.image.get_bottom()[1] - 0.1, 0]),
-                            color=PALETTE.highlight, stroke_width=3, dash_length=0.1)
-        marker_note = cjk("原边缘", 20, PALETTE.highlight).next_to(marker, DOWN, buff=0.08)
+        shift = int(t.params["shift"])
+        self.shrink_first_map()
+        self.out = place(blank_map(t["shifted_conv_out"].shape, self.map_cell), left=MAP_LEFT)
+        self.out_head = heading(f"边缘{shift_words(shift)}后的响应", self.out)
+        shifted = place(CellGrid(t["shifted_image"], self.image_cell, image_fill, numbers(self.image_cell), CELL_TEXT),
+                        left=IMAGE_LEFT)
+        marker = self.edge_marker(first_bright(t["orig_image"]))
+        marker_note = cjk("原边缘", SMALL_SIZE, PALETTE.highlight).next_to(marker, DOWN, buff=0.08)
         self.play(FadeIn(marker), FadeIn(marker_note), FadeOut(self.image_note), run_time=0.5)
-        image_head = heading(f"边缘右移{shift_text(t)}", self.image)
+        image_head = heading(f"边缘{shift_words(shift)}", self.image)
         self.play(Transform(self.image, shifted), FadeIn(self.out), FadeIn(self.out_head), FadeIn(image_head),
                   FadeOut(self.heads[0]), run_time=1.0)
-        self.caption(f"把边缘右移{shift_text(t)}，核原封不动")
+        self.caption(f"把边缘{shift_words(shift)}，核原封不动")
         self.lit = VGroup()
-        self.counter_swap(0, len(t["shifted_conv_pos"]))
+        n = len(t["shifted_conv_pos"])
+        self.counter.swap(self, 0, n)
         self.window = self.kernel_window(*t["shifted_conv_pos"][0])
-        badge = self.badge()
+        fast = replay_seconds(n, self.FAST, self.REPLAY_BUDGET)
+        badge = self.badge(fast)
         self.play(FadeIn(self.window), FadeIn(badge), run_time=0.4)
-        for k in range(len(t["shifted_conv_pos"])):
-            self.step(t, "shifted", k, self.FAST, products=False)
+        for ks in batches(range(n)):
+            self.step(t, "shifted", ks, fast * len(ks), products=False)
         self.play(FadeOut(self.window), FadeOut(badge), run_time=0.4)
+
+    def shrink_first_map(self) -> None:
+        """The first response map moves, smaller, under the kernel, to be compared with the second.
+
+        Rebuilt at a smaller cell with its numbers at the small text size (scaling would shrink them past
+        legibility on a big map), in the same structure as the map on screen so that each cell glides over.
+        """
+        fmap = self.trace(TRACE)["orig_conv_out"]
+        rows, cols = fmap.shape
+        cell = min(0.5, 2.1 / rows, 2.6 / cols)
+        blank = blank_map(fmap.shape, cell).move_to(np.array([MIDDLE_X, 0.5 - cell * rows / 2, 0]))
+        small = VGroup(blank, VGroup(*(blank.recolor(i, j, fmap[i, j], self.scale.fill, numbers(cell), SMALL_SIZE)
+                                       for i, j in self.trace(TRACE)["orig_conv_pos"])))
+        self.old_head = cjk("原图的响应", SMALL_SIZE, PALETTE.muted).next_to(small, UP, buff=0.12)
+        old_map = VGroup(self.out, self.lit)
+        self.play(Transform(old_map, small), FadeOut(self.out_head), FadeIn(self.old_head),
+                  self.kernel.animate.scale(0.8, about_edge=UP), run_time=1.0)
+        self.old_map = old_map
+
+    def edge_marker(self, col: int) -> VMobject:
+        """A dashed line on the left side of image column ``col`` (right of the last one if ``col`` is past it)."""
+        cells = self.image.cells[0]
+        x = cells[col].get_left()[0] if col < len(cells) else cells[-1].get_right()[0]
+        return DashedLine(np.array([x, self.image.get_top()[1] + 0.1, 0]),
+                          np.array([x, self.image.get_bottom()[1] - 0.1, 0]),
+                          color=PALETTE.highlight, stroke_width=3, dash_length=0.1)
 
     def conclude(self) -> None:
         t = self.trace(TRACE)
         notes = VGroup()
         for name, grid in (("orig", self.old_map), ("shifted", self.out)):
-            cols = np.flatnonzero(t[f"{name}_conv_out"][0] == t[f"{name}_conv_out"].max()) + 1
-            notes.add(cjk(f"第 {cols[0]}、{cols[-1]} 列是 {num(t[f'{name}_conv_out'].max())}", 20,
-                          PALETTE.muted).next_to(grid, DOWN, buff=0.15))
+            fmap = t[f"{name}_conv_out"]
+            cols = band(fmap)
+            text = (f"{columns_words(cols, 0)}是 {values_words(fmap[:, cols].ravel())}" if cols
+                    else "处处是 0")
+            notes.add(cjk(text, SMALL_SIZE, PALETTE.muted).next_to(grid, DOWN, buff=0.15))
         self.play(FadeIn(notes), run_time=0.6)
-        self.caption(f"同一个核在新位置照样认出边缘：\n响应整体右移{shift_text(t)}（平移等变）")
+        self.caption(equivariance_caption(t))
         self.hold(2.5)
 
     # --- pieces -----------------------------------------------------------------
-    def badge(self) -> VMobject:
+    def badge(self, fast: float) -> VMobject:
         """The replay's speed, relative to the detailed windows, left of the counter."""
-        return speed_badge(f"快进 ×{self.SLOW / self.FAST:.0f}").next_to(self.counter, LEFT, buff=0.4)
-
-    def counter_line(self, k: int, n: int) -> VGroup:
-        return self.corner_panel([mono(f"位置 {k:>2d}/{n}", 24)])
-
-    def counter_swap(self, k: int, n: int) -> None:
-        new = self.counter_line(k, n)
-        self.remove(self.counter)
-        self.add(new)
-        self.counter = new
+        return speed_badge(speed_text(self.SLOW, fast)).next_to(self.counter.mob, LEFT, buff=0.4)
 
     def kernel_window(self, i: int, j: int, opacity: float = 0.38, stroke: float = 5) -> VGroup:
         """The kernel laid over the image at window (i, j): tinted by weight sign, framed."""
         t = self.trace(TRACE)
         kh, kw = t["kernel"].shape
+        side = self.image.cell_size
         tint = VGroup()
         for u in range(kh):
             for v in range(kw):
                 w = t["kernel"][u, v]
-                cell = self.image.cells[i + u][j + v]
-                tint.add(Rectangle(width=IMAGE_CELL, height=IMAGE_CELL, stroke_width=0,
-                                   fill_color=sign_fill(w), fill_opacity=opacity if w else 0.0).move_to(cell))
+                tint.add(Rectangle(width=side, height=side, stroke_width=0, fill_color=sign_fill(w),
+                                   fill_opacity=opacity if w else 0.0).move_to(self.image.cells[i + u][j + v]))
         return VGroup(tint, self.image.block(i, j, kh, kw, PALETTE.highlight, stroke))
 
-    def step(self, t, name: str, k: int, seconds: float, detail: bool = False, products: bool = True) -> None:
-        """Window k: move the kernel there, show its products and sum, light the output pixel."""
-        i, j = (int(v) for v in t[f"{name}_conv_pos"][k])
-        value = float(t[f"{name}_conv_sum"][k])
-        target = self.kernel_window(i, j)
-        pixel = self.out.recolor(i, j, value, self.scale.fill, num, 24)
-        self.counter_swap(k + 1, len(t[f"{name}_conv_pos"]))
-        anims = [Transform(self.window, target)]
+    def step(self, t, name: str, ks: list[int], seconds: float, detail: bool = False,
+             products: bool = True) -> None:
+        """Windows ``ks`` (one, or a batch on a big image): the kernel moves to the last, its products and
+        sum show, and every window's output pixel lights."""
+        k = ks[-1]
+        pos, sums = t[f"{name}_conv_pos"], t[f"{name}_conv_sum"]
+        fmt = numbers(self.map_cell)
+        pixels = VGroup(*(self.out.recolor(int(pos[q][0]), int(pos[q][1]), float(sums[q]), self.scale.fill, fmt,
+                                           CELL_TEXT) for q in ks))
+        show_numbers(self, pixels, "response")
+        self.counter.swap(self, k + 1, len(pos))
+        anims = [Transform(self.window, self.kernel_window(*(int(v) for v in pos[k])))]
         if products:
-            prods = t[f"{name}_conv_products"][k]
-            new_products = CellGrid(prods, KERNEL_CELL, sign_fill, num, 24).move_to(self.products)
-            new_sum = mono(f"Σ = {num(value)}", 28, PALETTE.highlight).next_to(self.products, RIGHT, buff=0.3)
+            new_products = CellGrid(t[f"{name}_conv_products"][k], KERNEL_CELL, sign_fill, plain, CELL_TEXT)
+            show_numbers(self, new_products.move_to(self.products), "product")
+            new_sum = mono(f"Σ = {plain(sums[k])}", BODY_SIZE, PALETTE.highlight).next_to(self.products, RIGHT,
+                                                                                           buff=0.3)
+            show_numbers(self, new_sum, "sum")
             anims_after = [Transform(self.products, new_products), FadeOut(self.sum), FadeIn(new_sum)]
         else:
             anims_after, new_sum = [], self.sum
         if detail:
             self.play(*anims, run_time=0.6)
             self.play(*anims_after, run_time=0.7)
-            self.play(FadeIn(pixel), Indicate(new_sum, color=PALETTE.highlight, scale_factor=1.1),
-                      run_time=0.6)
+            self.play(FadeIn(pixels), Indicate(new_sum, color=PALETTE.highlight, scale_factor=1.1), run_time=0.6)
             self.wait(seconds - 1.9)
         else:
-            self.play(*anims, *anims_after, FadeIn(pixel), run_time=seconds)
+            self.play(*anims, *anims_after, FadeIn(pixels), run_time=seconds)
         self.sum = new_sum
-        self.lit.add(pixel)
+        self.lit.add(*pixels)
+
+
+POOL_LEFT = -6.6  # left edge of the first map panel
+POOL_WIDTH = 12.0  # both panels together, left of the colour bar
+POOL_GAP, POOL_ARROW = 0.7, 0.95  # between the two panels; between a map and its pooled map
+POOL_MAX_CELL, POOL_MAP_HEIGHT = 0.75, 3.0  # the map's height leaves room for the notes and the caption
 
 
 class Pooling(BookScene):
-    """2×2 max-pooling of both response maps: presence and strength survive, exact position does not."""
+    """Max-pooling of both response maps: presence and strength survive, exact position does not."""
 
     TRACES = ("convolution.default",)
-    TITLE = "第3章 · 池化：2×2 取最大"
-    SLOW, FAST = 1.8, 0.9  # seconds per window, first map and second map
+    TITLE = "第3章 · 最大池化：每个小窗只留最大值"
+    SLOW = 1.8  # seconds per window while it is explained
+    BUDGET = 3.6  # seconds at most for the other windows of one map (sped up, and said so, past that)
 
     def construct(self) -> None:
         self.show_map()
@@ -349,241 +504,188 @@ class Pooling(BookScene):
     # --- beats ------------------------------------------------------------------
     def show_map(self) -> None:
         t = self.trace(TRACE)
+        self.pool = int(t.params["pool"])
         self.scale = MapScale(t["orig_conv_out"], t["shifted_conv_out"])
-        self.left = self.map_panel("orig", POOL_LEFT[0], "原图的响应")
+        self.cell = self.fit_pool_cell(t)
+        self.left = self.map_panel("orig", POOL_LEFT, "原图的响应")
         self.bar = self.scale.bar(self.left["map"].height).to_edge(RIGHT, buff=SAFE + 0.45)
         self.bar.align_to(self.left["map"], UP)
         self.play(FadeIn(self.left["map"]), FadeIn(self.left["head"]), FadeIn(self.bar), run_time=1.0)
         fmap = t["orig_conv_out"]
-        n = len(np.flatnonzero(fmap[0] == fmap.max()))
-        self.caption(f"上一节的边缘响应图：\n边缘处的 {n} 列是 {num(fmap.max())}")
+        cols = band(fmap)
+        if cols:
+            self.caption(f"上一节的边缘响应图：\n边缘处的 {len(cols)} 列是 {values_words(fmap[:, cols].ravel())}")
+        else:
+            self.caption("上一节的响应图：处处是 0")
         self.wait(0.8)
 
     def split_windows(self) -> None:
+        t = self.trace(TRACE)
+        p = self.pool
         self.play(Create(self.left["frames"]), run_time=1.0)
-        size = self.trace(TRACE)["orig_pool_window"].shape[1]
-        self.caption(f"切成互不重叠的 {size}×{size} 小窗")
+        (h, w), (ph, pw) = t["orig_conv_out"].shape, t["orig_pool_out"].shape
+        left_over = [f"{n} {what}" for n, what in ((h - ph * p, "行"), (w - pw * p, "列")) if n]
+        if left_over:
+            self.play(self.left["dropped"].animate.set_opacity(0.25), run_time=0.6)
+            self.caption(f"切成互不重叠的 {p}×{p} 小窗：\n凑不满一窗的最后 {'、'.join(left_over)}丢弃")
+        else:
+            self.caption(f"切成互不重叠的 {p}×{p} 小窗")
         self.wait(0.6)
 
     def pool_windows(self) -> None:
         t = self.trace(TRACE)
         self.play(FadeIn(self.left["arrow"]), FadeIn(self.left["pooled"]), FadeIn(self.left["pooled_head"]),
                   run_time=0.6)
-        for k in range(len(t["orig_pool_pos"])):
-            if k == 0:
-                self.caption("每个小窗只留下最大值", run_time=0.4)
-            if k == 1:
-                n = int(t["orig_pool_n_max"][k])
-                self.caption(f"窗里有 {n} 个并列最大（{num(t['orig_pool_max'][k])}），\n都圈出：留下的只是这个数",
-                             run_time=0.4)
-            self.pool_one(self.left, "orig", k, self.SLOW)
+        n = len(t["orig_pool_pos"])
+        tie = tie_window(t["orig_pool_max"], t["orig_pool_n_max"])
+        talk = {0: "每个小窗只留下最大值"}
+        if tie is not None:
+            ties, best = int(t["orig_pool_n_max"][tie]), plain(t["orig_pool_max"][tie])
+            talk[tie] = (f"这个窗有 {ties} 个并列最大（{best}），\n都圈出：留下的只是这个数" if tie else
+                         f"只留最大值：这个窗有 {ties} 个并列（{best}），\n都圈出，留下的只是这个数")
+        elif n > 1:
+            talk[1] = ("窗只有 1 格：留下的就是它自己" if self.pool == 1
+                       else "每个窗的最大值只有一格：\n留下的就是圈出的那格")
+        rest = replay_seconds(n - len(talk), self.SLOW, self.BUDGET)
+        badge = speed_badge(speed_text(self.SLOW, rest)).to_corner(UP + RIGHT, buff=SAFE)
+        groups = sorted([[k] for k in talk] + batches([k for k in range(n) if k not in talk]))
+        for ks in groups:
+            if ks[0] in talk:
+                if badge in self.mobjects:  # the badge is only up while windows go by fast
+                    self.play(FadeOut(badge), run_time=0.3)
+                self.caption(talk[ks[0]], run_time=0.5)
+            elif rest < self.SLOW and badge not in self.mobjects:
+                self.play(FadeIn(badge), run_time=0.3)
+            self.pool_one(self.left, "orig", ks, self.SLOW if ks[0] in talk else rest * len(ks))
+        if badge in self.mobjects:
+            self.play(FadeOut(badge), run_time=0.3)
 
     def halve(self) -> None:
         t = self.trace(TRACE)
         (h, w), (ph, pw) = t["orig_conv_out"].shape, t["orig_pool_out"].shape
-        note = cjk(f"{h}×{w} → {ph}×{pw}", 22, PALETTE.muted).next_to(self.left["pooled"], DOWN, buff=0.2)
+        note = cjk(f"{h}×{w} → {ph}×{pw}", LABEL_SIZE, PALETTE.muted).next_to(self.left["pooled"], DOWN, buff=0.15)
+        self.size_note = note
         self.play(FadeIn(note), Indicate(self.left["pooled"], color=PALETTE.highlight, scale_factor=1.06),
                   run_time=0.8)
-        self.caption("分辨率减半：只知道这块里有边缘，\n不再知道在块里的哪一列")
+        if self.pool == 1:
+            self.caption("窗只有 1 格：池化原样照抄，\n分辨率和位置都没丢")
+        else:
+            shrink = "分辨率减半" if self.pool == 2 else f"每 {self.pool}×{self.pool} 格缩成 1 格"
+            self.caption(f"{shrink}：只知道窗里有没有响应，\n不再知道在窗里的哪一列")
         self.wait(0.8)
 
     def pool_shifted(self) -> None:
         t = self.trace(TRACE)
-        self.right = self.map_panel("shifted", POOL_LEFT[1], f"边缘右移{shift_text(t)}后的响应")
-        self.caption("把右移后的响应图也这样池化")
+        right_left = self.left["pooled"].get_right()[0] + POOL_GAP
+        self.right = self.map_panel("shifted", right_left, f"边缘{shift_words(int(t.params['shift']))}后的响应")
+        self.caption("把移动后的响应图也这样池化")
         self.play(FadeIn(self.right["map"]), FadeIn(self.right["head"]), run_time=0.8)
-        badge = speed_badge(f"快进 ×{self.SLOW / self.FAST:g}").to_corner(UR, buff=SAFE)
-        self.play(Create(self.right["frames"]), FadeIn(self.right["arrow"]), FadeIn(self.right["pooled"]),
-                  FadeIn(self.right["pooled_head"]), FadeIn(badge), run_time=0.8)
-        for k in range(len(t["shifted_pool_pos"])):
-            self.pool_one(self.right, "shifted", k, self.FAST)
-        zero = [k for k in range(len(t["shifted_pool_max"])) if t["shifted_pool_max"][k] == 0]
+        n = len(t["shifted_pool_pos"])
+        fast = replay_seconds(n, self.SLOW / 2, self.BUDGET)
+        badge = speed_badge(speed_text(self.SLOW, fast)).to_corner(UP + RIGHT, buff=SAFE)
+        self.play(Create(self.right["frames"]), self.right["dropped"].animate.set_opacity(0.25),
+                  FadeIn(self.right["arrow"]), FadeIn(self.right["pooled"]), FadeIn(self.right["pooled_head"]),
+                  FadeIn(badge), run_time=0.8)
+        for ks in batches(range(n)):
+            self.pool_one(self.right, "shifted", ks, fast * len(ks))
+        zero = [k for k in range(n) if t["shifted_pool_max"][k] == 0]
         if zero:
-            n = int(t["shifted_pool_n_max"][zero[0]])
-            self.caption(f"左边的窗全是 0：{n} 个并列最大，\n池化结果也是 0")
+            ties = int(t["shifted_pool_n_max"][zero[0]])
+            self.caption(f"{len(zero)} 个窗全是 0（{ties} 格并列最大），\n池化结果也是 0" if ties > 1
+                         else f"{len(zero)} 个窗是 0：池化结果也是 0")
         self.play(FadeOut(badge), run_time=0.4)
         self.wait(0.6)
 
     def compare(self) -> None:
         t = self.trace(TRACE)
         before, after = t["orig_pool_out"], t["shifted_pool_out"]
-        same = [c for c in range(before.shape[1]) if np.array_equal(before[:, c], after[:, c])]
-        changed = [c for c in range(before.shape[1]) if c not in same]
+        total = before.shape[1]
+        kept = [c for c in range(total) if np.array_equal(before[:, c], after[:, c]) and before[:, c].any()]
+        empty = [c for c in range(total) if not before[:, c].any() and not after[:, c].any()]
+        changed = [c for c in range(total) if not np.array_equal(before[:, c], after[:, c])]
         marks, lines = VGroup(), VGroup()
-        for cols, color in ((same, PALETTE.learned), (changed, PALETTE.error)):
+        for cols, color in ((kept, PALETTE.learned), (empty, PALETTE.muted), (changed, PALETTE.error)):
             for c in cols:
                 for panel in (self.left, self.right):
                     marks.add(panel["pooled"].block(0, c, before.shape[0], 1, color, 5, pad=-0.05))
-        side = {0: "左", before.shape[1] - 1: "右"}
-        for c in same:
-            lines.add(self.bullet(PALETTE.learned, f"池化后{side.get(c, '')}列：移动前后都是 {num(after[0, c])}"
-                                  "，边缘还在、强度不变"))
+        if kept:
+            lines.add(self.bullet(PALETTE.learned, f"池化后{columns_words(kept, total)}：移动前后都是 "
+                                  f"{values_words(after[:, kept].ravel())}，边缘还在、强度不变"))
+        if empty:
+            lines.add(self.bullet(PALETTE.muted, f"池化后{columns_words(empty, total)}：前后都是 0，没有边缘"))
+        moves: dict[tuple[str, str], list[int]] = {}  # (before, after) → the columns that changed so
         for c in changed:
-            lines.add(self.bullet(PALETTE.error, f"池化后{side.get(c, '')}列：{num(before[0, c])} → {num(after[0, c])}"
-                                  "，响应带整个移进了右边的小窗"))
-        lines.arrange(DOWN, aligned_edge=LEFT, buff=0.18)
-        lines.next_to(VGroup(self.left["map"], self.right["map"]), DOWN, buff=0.45)
+            moves.setdefault((values_words(before[:, c]), values_words(after[:, c])), []).append(c)
+        for (b, a), cols in moves.items():
+            how = "响应移进了窗" if after[:, cols].max() > before[:, cols].max() else "响应移出了窗"
+            lines.add(self.bullet(PALETTE.error, f"池化后{columns_words(cols, total)}：{b} → {a}，{how}"))
+        lines.arrange(DOWN, aligned_edge=LEFT, buff=0.16)
+        above = VGroup(self.left["map"], self.right["map"], self.size_note)
+        lines.next_to(above, DOWN, buff=0.3).align_to(self.left["map"], LEFT)
         self.play(Create(marks), run_time=0.8)
         self.play(FadeIn(lines, shift=0.1 * UP), run_time=0.8)
-        self.caption("池化留下“有没有、强不强”；\n位置只精确到半边，并非完全不变")
+        self.caption(self.verdict(bool(changed), bool(np.array_equal(t["orig_conv_out"], t["shifted_conv_out"]))))
         self.hold(3.0)
 
+    def verdict(self, pooled_changed: bool, maps_equal: bool) -> str:
+        """The closing caption: what pooling kept of the move, as this run showed it."""
+        if maps_equal:
+            return "两张响应图一样，池化结果当然也一样"
+        if not pooled_changed:
+            return f"池化后两张图完全一样：\n{self.pool}×{self.pool} 的窗吸收了这次移动"
+        if self.pool == 1:
+            return "窗只有 1 格：池化没丢位置，\n移动原样留在结果里"
+        return f"池化留下“有没有、强不强”；\n位置只精确到 {self.pool} 列宽的窗，并非完全不变"
+
     # --- pieces -----------------------------------------------------------------
+    def fit_pool_cell(self, t) -> float:
+        """One cell size for both panels: each panel holds a map, an arrow and the pooled map side by side."""
+        rows, cols = t["orig_conv_out"].shape
+        pooled_cols = t["orig_pool_out"].shape[1]
+        panel = (POOL_WIDTH - POOL_GAP) / 2 - POOL_ARROW
+        return min(POOL_MAX_CELL, panel / (cols + pooled_cols), POOL_MAP_HEIGHT / rows)
+
     def map_panel(self, name: str, left: float, title: str) -> dict:
         t = self.trace(TRACE)
-        fmap = t[f"{name}_conv_out"]
-        size = t[f"{name}_pool_window"].shape[1]
-        grid = place(CellGrid(fmap, POOL_CELL, self.scale.fill, num, 24), left=left)
-        frames = VGroup(*(grid.block(i, j, size, size, PALETTE.text, 4)
-                          for i in range(0, fmap.shape[0] - size + 1, size)
-                          for j in range(0, fmap.shape[1] - size + 1, size)))
-        pooled = blank_map(*t[f"{name}_pool_out"].shape, POOL_CELL)
-        pooled.next_to(grid, RIGHT, buff=0.95).align_to(grid, UP).shift(0.5 * POOL_CELL * size * DOWN)
+        fmap, p = t[f"{name}_conv_out"], self.pool
+        grid = place(CellGrid(fmap, self.cell, self.scale.fill, numbers(self.cell), CELL_TEXT), left=left)
+        pos = t[f"{name}_pool_pos"]
+        frames = VGroup(*(grid.block(i * p, j * p, p, p, PALETTE.text, 4) for i, j in pos))
+        ph, pw = t[f"{name}_pool_out"].shape
+        dropped = VGroup(*(VGroup(grid.cells[i][j], *grid.labels[i][j:j + 1]) for i in range(fmap.shape[0])
+                           for j in range(fmap.shape[1]) if i >= ph * p or j >= pw * p))
+        pooled = blank_map((ph, pw), self.cell)
+        pooled.next_to(grid, RIGHT, buff=POOL_ARROW).set_y(grid.get_y())
         arrow = Arrow(grid.get_right(), pooled.get_left(), buff=0.15, color=PALETTE.muted, stroke_width=4,
                       max_tip_length_to_length_ratio=0.25).set_y(pooled.get_y())
-        return {"map": grid, "frames": frames, "pooled": pooled, "arrow": arrow,
+        return {"map": grid, "frames": frames, "dropped": dropped, "pooled": pooled, "arrow": arrow,
                 "head": heading(title, grid), "pooled_head": heading("池化后", pooled)}
 
-    def pool_one(self, panel: dict, name: str, k: int, seconds: float) -> None:
-        """Window k: frame it, ring every cell equal to its max, carry the max over."""
+    def pool_one(self, panel: dict, name: str, ks: list[int], seconds: float) -> None:
+        """Windows ``ks`` (one, or a batch on a big map): frame each, ring every cell equal to its max, carry
+        the max over."""
         t = self.trace(TRACE)
-        pi, pj = (int(v) for v in t[f"{name}_pool_pos"][k])
-        window, best = t[f"{name}_pool_window"][k], float(t[f"{name}_pool_max"][k])
-        size = window.shape[0]
-        grid = panel["map"]
-        frame = grid.block(pi * size, pj * size, size, size, PALETTE.highlight, 6)
-        rings = VGroup(*(Circle(radius=POOL_CELL * 0.4, color=PALETTE.highlight, stroke_width=4).move_to(
-            grid.cell(pi * size + u, pj * size + v)) for u in range(size) for v in range(size) if window[u, v] == best))
-        ai, aj = (int(v) for v in t[f"{name}_pool_argmax"][k])
-        carried = grid.labels[ai][aj].copy()
-        cell = panel["pooled"].recolor(pi, pj, best, self.scale.fill, num, 24)
-        self.play(Create(frame), Create(rings), run_time=seconds * 0.4)
-        self.play(carried.animate.move_to(cell), run_time=seconds * 0.35)
-        self.play(FadeIn(cell), FadeOut(carried), FadeOut(frame), FadeOut(rings), run_time=seconds * 0.25)
+        grid, p, fmt = panel["map"], self.pool, numbers(self.cell)
+        frames, rings, carried, cells = VGroup(), VGroup(), VGroup(), VGroup()
+        for k in ks:
+            pi, pj = (int(v) for v in t[f"{name}_pool_pos"][k])
+            window, best = t[f"{name}_pool_window"][k], float(t[f"{name}_pool_max"][k])
+            frames.add(grid.block(pi * p, pj * p, p, p, PALETTE.highlight, 6))
+            rings.add(*(Circle(radius=self.cell * 0.4, color=PALETTE.highlight, stroke_width=4).move_to(
+                grid.cell(pi * p + u, pj * p + v)) for u in range(p) for v in range(p) if window[u, v] == best))
+            ai, aj = (int(v) for v in t[f"{name}_pool_argmax"][k])
+            cell = panel["pooled"].recolor(pi, pj, best, self.scale.fill, fmt, CELL_TEXT)
+            carry = (grid.labels[ai][aj] if fmt else grid.cells[ai][aj]).copy()
+            carry.generate_target()
+            carried.add(carry)
+            carry.target.move_to(cell)
+            cells.add(cell)
+        show_numbers(self, cells, "pooled")
+        self.play(Create(frames), Create(rings), run_time=seconds * 0.4)
+        self.play(*(MoveToTarget(c) for c in carried), run_time=seconds * 0.35)
+        self.play(FadeIn(cells), FadeOut(carried), FadeOut(frames), FadeOut(rings), run_time=seconds * 0.25)
 
     @staticmethod
     def bullet(color: str, text: str) -> VGroup:
         return VGroup(Rectangle(width=0.22, height=0.22, stroke_color=color, stroke_width=4),
-                      cjk(text, 22)).arrange(RIGHT, buff=0.2)
-
-
-POOL_CELL = 0.75
-POOL_LEFT = (-6.6, -0.45)  # left edges of the two map panels
-
-
-# --- D03.1 ----------------------------------------------------------------------
-def cuboid(side: float, depth: float, color: str) -> VGroup:
-    """A feature-map block: a side×side front face, ``depth`` (channels) drawn as an oblique extrusion."""
-    off = depth * np.array([0.55, 0.32, 0.0])
-    front = Rectangle(width=side, height=side, stroke_color=color, stroke_width=2,
-                      fill_color=PALETTE.grid, fill_opacity=1.0)
-    ul, ur, dr = front.get_corner(UP + LEFT), front.get_corner(UP + RIGHT), front.get_corner(DOWN + RIGHT)
-    top = Polygon(ul, ur, ur + off, ul + off, stroke_color=color, stroke_width=2,
-                  fill_color=interpolate_color(ManimColor(PALETTE.grid), ManimColor(PALETTE.muted), 0.45),
-                  fill_opacity=1.0)
-    right = Polygon(ur, dr, dr + off, ur + off, stroke_color=color, stroke_width=2,
-                    fill_color=interpolate_color(ManimColor(PALETTE.grid), ManimColor(PALETTE.background), 0.4),
-                    fill_opacity=1.0)
-    return VGroup(right, top, front)
-
-
-def ramp(start: np.ndarray, end: np.ndarray, rising: bool = True, height: float = 0.09) -> VGroup:
-    """A horizontal arrow whose shaft runs along the viridis scale (dark = little, bright = much)."""
-    steps, length = 24, float(end[0] - start[0]) - 0.18
-    shaft = VGroup(*(Rectangle(width=length / steps, height=height, stroke_width=0,
-                               fill_color=viridis((k + 0.5) / steps if rising else 1 - (k + 0.5) / steps),
-                               fill_opacity=1.0) for k in range(steps))).arrange(RIGHT, buff=0)
-    shaft.move_to(start + np.array([length / 2, 0, 0]))
-    tip_color = viridis(1.0 if rising else 0.0)
-    tip = Polygon(shaft.get_right() + 0.12 * UP, shaft.get_right() + 0.12 * DOWN, shaft.get_right() + 0.2 * RIGHT,
-                  stroke_width=0, fill_color=tip_color, fill_opacity=1.0)
-    return VGroup(shaft, tip)
-
-
-class Fig_LeNetFlow(BookScene):
-    """D03.1: input → conv → ReLU → pool → conv → … → flatten → fc → softmax, with the four trends below."""
-
-    TITLE = "图 3-1 · LeNet 式卷积网络的数据流"
-
-    STAGES = (  # header, block (side, depth) or kind, label under it, role under that
-        ("输入图像", (1.45, 0.06), "28×28×1", ""),
-        ("卷积层(多核)", (1.2, 0.4), "conv 3×3", "[边缘/纹理]"),
-        ("", "relu", "ReLU", "[非线性]"),
-        ("池化层", (0.95, 0.4), "maxpool", "[下采样]"),
-        ("卷积层", (0.8, 0.8), "conv", "[部件]"),
-        ("池化", (0.48, 0.8), "…", ""),
-        ("全连接", "vector", "flatten→fc", "[向量]"),
-        ("输出", "classes", "softmax", "[10类概率]"),
-    )
-    HEAD_Y, BLOCK_Y, LABEL_Y, ROLE_Y = 2.85, 1.5, 0.2, -0.2
-    GAP = 0.5
-
-    def construct(self) -> None:
-        columns, blocks = VGroup(), []
-        for head, spec, label, role in self.STAGES:
-            block = self.block(spec).move_to(np.array([0, self.BLOCK_Y, 0]))
-            texts = VGroup(mono(label, 18, PALETTE.muted).move_to(np.array([0, self.LABEL_Y, 0])))
-            if head:
-                texts.add(cjk(head, 22).move_to(np.array([0, self.HEAD_Y, 0])))
-            if role:
-                texts.add(cjk(role, 18, PALETTE.forward).move_to(np.array([0, self.ROLE_Y, 0])))
-            columns.add(VGroup(block, texts))
-            blocks.append(None if spec == "relu" else block)
-        x = 0.0
-        for col in columns:
-            width = max(col[0].width, col[1].width)
-            col.shift((x + width / 2) * RIGHT)
-            for text in col[1]:
-                text.set_x(col[0].get_x())
-            x += width + self.GAP
-        columns.set_x(0)
-        real = [b for b in blocks if b is not None]
-        arrows = VGroup(*(arrow_between(np.array([a.get_right()[0], self.BLOCK_Y, 0]),
-                                        np.array([b.get_left()[0], self.BLOCK_Y, 0]), PALETTE.forward)
-                          for a, b in zip(real, real[1:])))
-        relu = columns[[s[1] for s in self.STAGES].index("relu")][0]
-        hinge = VGroup(Line(np.array([-0.22, 0, 0]), ORIGIN), Line(ORIGIN, np.array([0.2, 0.2, 0])))
-        hinge.set_stroke(PALETTE.muted, 3).next_to(relu, UP, buff=0.12)
-        self.add(columns, arrows, hinge, self.trends())
-        self.caption("层越深：视野越大越抽象，图越小通道越多")
-        self.hold(1.5)
-
-    @staticmethod
-    def block(spec) -> VGroup:
-        if spec == "relu":  # no block: ReLU acts on the arrow from the conv layer to the pooling layer
-            return VGroup(Rectangle(width=0.6, height=0.1, stroke_width=0, fill_opacity=0))
-        if spec == "vector":
-            return VGroup(Rectangle(width=0.16, height=1.9, stroke_color=PALETTE.muted, stroke_width=2,
-                                    fill_color=PALETTE.grid, fill_opacity=1.0))
-        if spec == "classes":
-            return VGroup(*(Rectangle(width=0.22, height=0.15, stroke_color=PALETTE.muted, stroke_width=1.5,
-                                      fill_color=viridis(p), fill_opacity=1.0)
-                            for p in np.linspace(0.1, 0.3, 10))).arrange(DOWN, buff=0.03)
-        side, depth = spec
-        return cuboid(side, depth, PALETTE.muted)
-
-    def trends(self) -> VGroup:
-        rows = (
-            ("感受野", [("小", True), ("大", None)]),
-            ("语义", [("像素/边缘", True), ("纹理", True), ("部件", True), ("物体", None)]),
-            ("空间分辨率", [("高", False), ("低（被池化逐步压缩）", None)]),
-            ("通道数（特征种类）", [("少", True), ("多（每层学更多种特征）", None)]),
-        )
-        left, right, ramp_from = -6.6, 6.6, -3.3
-        group = VGroup()
-        for r, (name, words) in enumerate(rows):
-            y = -0.95 - 0.5 * r
-            row = VGroup(cjk(name, 22, PALETTE.muted).move_to(np.array([left, y, 0]), aligned_edge=LEFT))
-            items = [cjk(w, 22) for w, _ in words]
-            widths = sum(i.width for i in items)
-            gap = (right - ramp_from - widths) / (len(items) - 1)
-            x = ramp_from
-            for item, (_, rising) in zip(items, words):
-                item.move_to(np.array([x, y, 0]), aligned_edge=LEFT)
-                row.add(item)
-                x += item.width
-                if rising is not None:
-                    row.add(ramp(np.array([x + 0.15, y, 0]), np.array([x + gap - 0.15, y, 0]), rising))
-                    x += gap
-            group.add(row)
-        return group
+                      cjk(text, LABEL_SIZE)).arrange(RIGHT, buff=0.2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from screenlog import all_targets, screen
 
 
@@ -19,11 +20,10 @@ def test_constructs_and_logs_what_it_shows(target):
 
 
 def test_a_missing_trace_field_names_the_scene_and_the_field(tmp_path):
-    from screenlog import STORE
-
     from pipeline.dryrun import dry_run
     from pipeline.traces import TraceSpec, TraceStore
     from scenes.kit.base import TraceFieldError
+    from screenlog import STORE
 
     module = tmp_path / "reads_a_typo.py"
     module.write_text(
@@ -41,11 +41,10 @@ def test_a_missing_trace_field_names_the_scene_and_the_field(tmp_path):
 
 
 def test_a_missing_metric_is_named_too(tmp_path):
-    from screenlog import STORE
-
     from pipeline.dryrun import dry_run
     from pipeline.traces import TraceSpec, TraceStore
     from scenes.kit.base import TraceFieldError
+    from screenlog import STORE
 
     module = tmp_path / "reads_a_metric.py"
     module.write_text(

@@ -35,6 +35,7 @@ from manim import (
     Text,
     config,
 )
+from manim.mobject.svg.svg_mobject import VMobjectFromSVGPath
 from manim.mobject.text.numbers import DecimalNumber
 from manim.mobject.text.text_mobject import MarkupText
 
@@ -46,6 +47,27 @@ __all__ = ["BookScene", "SAFE", "TraceFieldError", "MissingTraceError"]
 
 SAFE = 0.4  # safe margin, manim units
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def _drop_parsed_svg_after_use() -> None:
+    """Every glyph of a Text or MathTex keeps the svgelements path it was built from, and manim
+    deep-copies it with every copy of the glyph (each FadeIn, FadeOut and Transform copies): measured
+    here as about half of all the time a text-heavy scene takes. The path is read once, when the
+    glyph's points are generated (Cairo calls that only from ``__init__``); after that, drop it."""
+    original = VMobjectFromSVGPath.generate_points
+    if getattr(original, "_reel_drops_path", False):
+        return
+
+    def generate_points(self: VMobjectFromSVGPath) -> VMobjectFromSVGPath:
+        result = original(self)
+        self.path_obj = ()
+        return result
+
+    generate_points._reel_drops_path = True  # type: ignore[attr-defined]
+    VMobjectFromSVGPath.generate_points = generate_points
+
+
+_drop_parsed_svg_after_use()
 
 
 class TraceFieldError(KeyError):

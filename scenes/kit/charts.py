@@ -11,7 +11,7 @@ from manim import DOWN, LEFT, RIGHT, UP, Axes, Line, VGroup, VMobject
 from scenes.kit.palette import PALETTE
 from scenes.kit.text import LABEL_SIZE, SMALL_SIZE, cjk, tex
 
-__all__ = ["panel_axes", "decade_span", "decade_step", "LogAxes"]
+__all__ = ["panel_axes", "nice_step", "decade_span", "decade_step", "labelled_decades", "LogAxes"]
 
 
 def panel_axes(x_range: Sequence[float], y_range: Sequence[float], x_length: float, y_length: float,
@@ -31,6 +31,22 @@ def decade_span(*arrays: Any) -> tuple[int, int]:
     values = np.concatenate([np.ravel(np.asarray(a, dtype=float)) for a in arrays])
     values = values[values > 0]
     return math.floor(np.log10(values.min())), math.ceil(np.log10(values.max()))
+
+
+def nice_step(span: float, max_steps: int = 5) -> float:
+    """The smallest 1-2-5 step (…, 0.5, 1, 2, 5, 10, …) that cuts ``span`` into at most ``max_steps`` intervals."""
+    base = 10 ** math.floor(math.log10(max(span, 1e-12) / max_steps))
+    for factor in (1, 2, 5, 10):
+        if span / (factor * base) <= max_steps:
+            return factor * base
+    return 10 * base
+
+
+def labelled_decades(lo: int, hi: int, max_labels: int = 6) -> tuple[int, int]:
+    """``(lo', hi)`` with lo' ≤ lo such that LogAxes' automatic step labels 10^0 (the "= 1" line)."""
+    while lo % decade_step(hi - lo, max_labels) != 0:
+        lo -= 1
+    return lo, hi
 
 
 def decade_step(decades: int, max_labels: int = 6) -> int:
