@@ -55,34 +55,32 @@ def _edit(root, rel: str) -> None:
     path.write_text(path.read_text() + "\n# edited by a test\n")
 
 
-def _users(root, module: str) -> set[str]:
-    """Entries whose scene source (their own class + module-level code) names something from ``module``."""
-    from pipeline.hashing import _used_imports, class_slice
-    from pipeline.registry import entries
-    from pipeline.render import _siblings
-
-    users = set()
-    for e in (e for e in entries() if e.implemented):
-        sliced = class_slice(root / e.path.relative_to(e.path.parents[1]), e.name, _siblings(e.chapter))
-        if module in _used_imports(sliced):
-            users.add(e.target)
-    return users
-
-
-@pytest.mark.parametrize("module, expected_users", [
-    ("scenes/kit/grids.py", "heat maps and numbered grids"),
-    ("scenes/kit/charts.py", "axes"),
+@pytest.mark.parametrize("module, users", [
+    ("scenes/kit/grids.py", {"ch03.Convolution", "ch03.Pooling", "ch03.Fig_LeNetFlow"}),
+    ("scenes/kit/charts.py", {"ch01.XORImpossible", "ch02.Backprop", "ch04.VanishingGradient", "ch04.LSTMConveyor"}),
 ])
-def test_editing_a_kit_module_re_renders_exactly_its_users(sandbox, module, expected_users):
+def test_editing_a_kit_module_re_renders_exactly_its_users(sandbox, module, users):
+    """The heat-map helper's users re-render; PerceptronLine (no chart) and every title card do not."""
     before = _keys(sandbox)
     _edit(sandbox, module)
     after = _keys(sandbox)
     changed = {k.removesuffix(" still") for k in before if before[k] != after[k]}
-    dotted = module.removesuffix(".py").replace("/", ".")
-    users = _users(sandbox, dotted)
-    assert users, f"nothing uses {module}?"
     assert changed == users
-    assert not any(k.endswith(" card") for k in changed)  # title cards draw no {expected_users}
+    (sandbox / module).write_text((sandbox / module).read_text().removesuffix("\n# edited by a test\n"))
+    assert _keys(sandbox) == before  # and undoing the edit makes everything fresh again
+
+
+def test_editing_one_scene_re_keys_only_that_scene(sandbox):
+    before = _keys(sandbox)
+    path = sandbox / "scenes" / "ch01_perceptron.py"
+    source = path.read_text()
+    path.write_text(source.replace("class XORImpossible(PerceptronScene):\n",
+                                   "class XORImpossible(PerceptronScene):\n    EDITED = True\n"))
+    try:
+        after = _keys(sandbox)
+    finally:
+        path.write_text(source)
+    assert {k for k in before if before[k] != after[k]} == {"ch01.XORImpossible", "ch01.XORImpossible still"}
 
 
 def test_the_pipeline_knows_the_kits_themes():
