@@ -54,6 +54,12 @@ def _scene_class(module_path: Path, scene: str) -> type:
         raise LookupError(f"{module_path.name} has no scene {scene!r}") from None
 
 
+def _draw_nothing(renderer: Any) -> None:
+    """Skipping animations still rasterises each play's static frame with cairo; nobody sees it here."""
+    renderer.update_frame = lambda *args, **kwargs: None
+    renderer.save_static_frame_data = lambda *args, **kwargs: None
+
+
 def dry_run(module_path: Path, scene: str, traces: dict[str, str | Path], media: Path | None = None) -> dict[str, Any]:
     """Construct ``scene`` from ``module_path`` with ``traces`` (``sim.variant`` → npz path), no frames.
 
@@ -70,5 +76,6 @@ def dry_run(module_path: Path, scene: str, traces: dict[str, str | Path], media:
             tempconfig({"dry_run": True, "media_dir": str(media), "disable_caching": True, "verbosity": "ERROR",
                         "progress_bar": "none", "quality": "low_quality"}):
         instance = cls(skip_animations=True)
+        _draw_nothing(instance.renderer)
         instance.render()
         return {"scene": scene, "duration_s": round(instance.now, 3), "entries": instance.screen_log}

@@ -8,21 +8,31 @@ number on screen is the trace's number for that run.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from pipeline.artifacts import write_json_atomic
 from pipeline.build import parse_sim_overrides
 from pipeline.dryrun import dry_run
+from pipeline.hashing import digest
 from pipeline.registry import entries, resolve_targets
+from pipeline.render import still_job
 from pipeline.traces import TraceSpec, TraceStore
 from sims.trace import Trace
 
-__all__ = ["Screen", "screen", "all_targets", "numbers_in"]
+__all__ = ["Screen", "screen", "all_targets", "numbers_in", "media_dir", "STORE"]
 
 STORE = Path(__file__).resolve().parent.parent / "output" / "cache" / "test-dry-run"
+
+
+def media_dir() -> Path:
+    """manim's media folder for dry runs, one per xdist worker (a dry run holds its folder's lock)."""
+    return STORE / f"media-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
 
 @dataclass
@@ -63,12 +73,25 @@ def all_targets(kinds: tuple[str, ...] = ("scene", "figure")) -> list[str]:
 
 @lru_cache(maxsize=None)
 def screen(target: str, *sets: str) -> Screen:
-    """Dry-run ``target`` with ``sets`` (``"sim.key=value"``); cached per arguments for the session."""
+    """Dry-run ``target`` with ``sets`` (``"sim.key=value"``); cached per arguments for the session.
+
+    A dry run's log is also kept on disk under the key of everything it depends on (the scene's
+    sources as its render key counts them, the keys of its traces, manim's version, the theme), so
+    after an edit only the scenes that depend on the edited code are dry-run again - the same rule
+    as renders. ``REEL_DRY_RUN_CACHE=0`` turns that off.
+    """
     (entry,) = resolve_targets([target], ("scene", "figure"))
     overrides = parse_sim_overrides(sets)
     store = TraceStore(STORE / "traces")
-    paths = {name: store.ensure(TraceSpec.from_name(name, overrides)).path for name in entry.traces}
-    log = dry_run(entry.path, entry.name, paths, media=STORE / "media")
+    found = {name: store.ensure(TraceSpec.from_name(name, overrides)) for name in entry.traces}
+    paths = {name: result.path for name, result in found.items()}
+    job = still_job(entry, {name: (result.key, result.path) for name, result in found.items()})
+    cached = STORE / "logs" / f"{digest({'dry_run': job.inputs})}.json"
+    if os.environ.get("REEL_DRY_RUN_CACHE", "1") != "0" and cached.is_file():
+        log = json.loads(cached.read_text(encoding="utf-8"))
+    else:
+        log = dry_run(entry.path, entry.name, paths, media=media_dir())
+        write_json_atomic(cached, log)
     return Screen(target, log, {name: Trace.load(path) for name, path in paths.items()})
 
 

@@ -11,21 +11,33 @@ import pytest
 from scenes.kit.numbers import fixed, plain, sci, sig, signed, vector
 
 KEYS = """
-import json
+import json, sys
 from pathlib import Path
-from pipeline.registry import entries
+from pipeline.registry import CHAPTERS, entries
 from pipeline.render import scene_job, still_job, titlecard_job
-from pipeline.registry import CHAPTERS
 
-found = {}
-for e in entries():
-    if e.implemented:
-        traces = {n: ("same trace", Path()) for n in e.traces}  # held fixed: only sources vary here
-        found[e.target + " still"] = still_job(e, traces).key
-        if e.kind == "scene":
-            found[e.target] = scene_job(e, "l", traces).key
-found.update({c.tag + " card": titlecard_job(c, "l").key for c in CHAPTERS})
-print(json.dumps(found))
+
+def keys():
+    found = {}
+    for e in entries():
+        if e.implemented:
+            traces = {n: ("same trace", Path()) for n in e.traces}  # held fixed: only sources vary here
+            found[e.target + " still"] = still_job(e, traces).key
+            if e.kind == "scene":
+                found[e.target] = scene_job(e, "l", traces).key
+    found.update({c.tag + " card": titlecard_job(c, "l").key for c in CHAPTERS})
+    return found
+
+
+before = keys()
+path, old, new = sys.argv[1:]
+source = Path(path).read_text()
+Path(path).write_text(source.replace(old, new) if old else source + new)
+try:
+    after = keys()
+finally:
+    Path(path).write_text(source)
+print(json.dumps(sorted({k.removesuffix(" still") for k in before if before[k] != after[k]})))
 """
 
 
@@ -44,15 +56,12 @@ def test_log_axes_label_at_most_six_decades():
     assert [decade_step(n) for n in (3, 5, 6, 10, 20, 67)] == [1, 1, 2, 2, 4, 16]
 
 
-def _keys(root) -> dict[str, str]:
-    proc = subprocess.run([sys.executable, "-c", KEYS], cwd=root, capture_output=True, text=True, check=True,
+def _changed_by(root, rel: str, old: str, new: str) -> set[str]:
+    """The targets whose render keys an edit of ``rel`` changes (``old`` → ``new``; no ``old``: append)."""
+    proc = subprocess.run([sys.executable, "-c", KEYS, str(root / rel), old, new], cwd=root, capture_output=True,
+                          text=True, check=True,
                           env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(root), "REEL_OUTPUT": str(root / "output")})
-    return json.loads(proc.stdout)
-
-
-def _edit(root, rel: str) -> None:
-    path = root / rel
-    path.write_text(path.read_text() + "\n# edited by a test\n")
+    return set(json.loads(proc.stdout))
 
 
 @pytest.mark.parametrize("module, users", [
@@ -61,26 +70,12 @@ def _edit(root, rel: str) -> None:
 ])
 def test_editing_a_kit_module_re_renders_exactly_its_users(sandbox, module, users):
     """The heat-map helper's users re-render; PerceptronLine (no chart) and every title card do not."""
-    before = _keys(sandbox)
-    _edit(sandbox, module)
-    after = _keys(sandbox)
-    changed = {k.removesuffix(" still") for k in before if before[k] != after[k]}
-    assert changed == users
-    (sandbox / module).write_text((sandbox / module).read_text().removesuffix("\n# edited by a test\n"))
-    assert _keys(sandbox) == before  # and undoing the edit makes everything fresh again
+    assert _changed_by(sandbox, module, "", "\n# edited by a test\n") == users
 
 
 def test_editing_one_scene_re_keys_only_that_scene(sandbox):
-    before = _keys(sandbox)
-    path = sandbox / "scenes" / "ch01_perceptron.py"
-    source = path.read_text()
-    path.write_text(source.replace("class XORImpossible(PerceptronScene):\n",
-                                   "class XORImpossible(PerceptronScene):\n    EDITED = True\n"))
-    try:
-        after = _keys(sandbox)
-    finally:
-        path.write_text(source)
-    assert {k for k in before if before[k] != after[k]} == {"ch01.XORImpossible", "ch01.XORImpossible still"}
+    edit = ("class XORImpossible(PerceptronScene):\n", "class XORImpossible(PerceptronScene):\n    EDITED = True\n")
+    assert _changed_by(sandbox, "scenes/ch01_perceptron.py", *edit) == {"ch01.XORImpossible"}
 
 
 def test_the_pipeline_knows_the_kits_themes():

@@ -41,10 +41,13 @@ def test_the_store_indexes_default_traces_only(out):
 
 
 def _plain_manim(out, scene: str) -> subprocess.CompletedProcess:
+    from pipeline.registry import resolve_targets
+
+    (entry,) = resolve_targets([scene], ("scene", "figure"))
     env = {**os.environ, "REEL_OUTPUT": str(out), "PYTHONPATH": str(ROOT)}
     env.pop("REEL_TRACES", None)
     return subprocess.run([sys.executable, "-m", "manim", "render", "-ql", "-s", "--media_dir", str(out / "m"),
-                           "--progress_bar", "none", str(ROOT / "scenes" / "ch01_perceptron.py"), scene],
+                           "--progress_bar", "none", str(entry.path), scene],
                           cwd=out.parent, env=env, capture_output=True, text=True, timeout=600)
 
 

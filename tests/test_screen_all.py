@@ -23,7 +23,7 @@ def test_a_missing_trace_field_names_the_scene_and_the_field(tmp_path):
     from pipeline.dryrun import dry_run
     from pipeline.traces import TraceSpec, TraceStore
     from scenes.kit.base import TraceFieldError
-    from screenlog import STORE
+    from screenlog import STORE, media_dir
 
     module = tmp_path / "reads_a_typo.py"
     module.write_text(
@@ -36,7 +36,7 @@ def test_a_missing_trace_field_names_the_scene_and_the_field(tmp_path):
         "        t['final_weights']\n")
     path = TraceStore(STORE / "traces").ensure(TraceSpec.from_name("perceptron.and")).path
     with pytest.raises(TraceFieldError, match=r"ReadsATypo.*'perceptron\.and'.*'final_weights'") as caught:
-        dry_run(module, "ReadsATypo", {"perceptron.and": path}, media=STORE / "media")
+        dry_run(module, "ReadsATypo", {"perceptron.and": path}, media=media_dir())
     assert "final_w" in str(caught.value)  # and it lists what the trace does have
 
 
@@ -44,7 +44,7 @@ def test_a_missing_metric_is_named_too(tmp_path):
     from pipeline.dryrun import dry_run
     from pipeline.traces import TraceSpec, TraceStore
     from scenes.kit.base import TraceFieldError
-    from screenlog import STORE
+    from screenlog import STORE, media_dir
 
     module = tmp_path / "reads_a_metric.py"
     module.write_text(
@@ -55,4 +55,4 @@ def test_a_missing_metric_is_named_too(tmp_path):
         "        self.trace('perceptron.and').metrics['epoch_count']\n")
     path = TraceStore(STORE / "traces").ensure(TraceSpec.from_name("perceptron.and")).path
     with pytest.raises(TraceFieldError, match=r"ReadsAMetric.*metric 'epoch_count'"):
-        dry_run(module, "ReadsAMetric", {"perceptron.and": path}, media=STORE / "media")
+        dry_run(module, "ReadsAMetric", {"perceptron.and": path}, media=media_dir())

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from manim import MathTex, Text
+from manim import MathTex, Mobject, Text
 
 from scenes.kit.numbers import plain
 from scenes.kit.palette import FONT, MONO, PALETTE
@@ -24,19 +24,35 @@ COUNTER_SIZE = 24  # monospaced counters in a corner
 TEX_SIZE = 30  # formulas
 
 
+_MADE: dict[tuple, Mobject] = {}
+
+
+def _made_once(cls: type, *args: Any, **kwargs: Any) -> Mobject:
+    """A fresh copy of ``cls(*args, **kwargs)``, built once per process.
+
+    Building a Text or MathTex lays it out and parses its SVG (tens of ms); copying a built one is
+    several times cheaper, and scenes show the same labels, digits and counters again and again.
+    """
+    key = (cls, args, repr(sorted(kwargs.items())))
+    made = _MADE.get(key)
+    if made is None:
+        made = _MADE[key] = cls(*args, **kwargs)
+    return made.copy()
+
+
 def cjk(text: str, size: float = CAPTION_SIZE, color: str | None = None, **kwargs: Any) -> Text:
     """Chinese (or mixed) text in Noto Sans CJK."""
-    return Text(text, font=FONT, font_size=size, color=color or PALETTE.text, **kwargs)
+    return _made_once(Text, text, font=FONT, font_size=size, color=color or PALETTE.text, **kwargs)
 
 
 def mono(text: str, size: float = COUNTER_SIZE, color: str | None = None, **kwargs: Any) -> Text:
     """Monospaced text for counters and numbers that change."""
-    return Text(text, font=MONO, font_size=size, color=color or PALETTE.text, **kwargs)
+    return _made_once(Text, text, font=MONO, font_size=size, color=color or PALETTE.text, **kwargs)
 
 
 def tex(source: str, size: float = TEX_SIZE, color: str | None = None, **kwargs: Any) -> MathTex:
     """A formula (MathTex) in the palette's text colour."""
-    return MathTex(source, font_size=size, color=color or PALETTE.text, **kwargs)
+    return _made_once(MathTex, source, font_size=size, color=color or PALETTE.text, **kwargs)
 
 
 def tex_vector(values: Iterable[float], fmt=plain) -> str:
