@@ -127,6 +127,20 @@ def test_a_damaged_part_names_the_command_that_fixes_it(out):
     assert not list((out / "videos").rglob("*.mp4")) if (out / "videos").exists() else True
 
 
+def test_the_book_says_which_chapters_it_lacks(out):
+    from pipeline.artifacts import publish
+    from pipeline.assemble import chapter_video, missing_chapters
+    from pipeline.build import Report
+    from pipeline.registry import CHAPTERS
+
+    made = out.parent / "ch01.mp4"
+    made.write_bytes(b"a chapter video")
+    publish(made, chapter_video(CHAPTERS[0], "l"), "k" * 64, kind="chapter", chapter=1, quality="480p15")
+    missing = missing_chapters(list(CHAPTERS[:4]), "l")
+    assert missing == ["ch02", "ch03", "ch04"]
+    assert "the book lacks ch02, ch03, ch04" in Report(missing=missing).summary()
+
+
 def test_manifest_is_a_normal_file(out):
     from pipeline.artifacts import write_manifest
 
@@ -252,6 +266,9 @@ def test_two_identical_runs_at_once_render_once(out):
 @pytest.mark.render
 def test_kill_9_mid_render_publishes_nothing_and_the_rerun_finishes(out):
     reel("sims", "perceptron.and", "--quiet", check=True)
+    previous_log = out / "cache" / "logs" / "ch01-Fig_ANDLayout-still-1080p60.log"
+    previous_log.parent.mkdir(parents=True)
+    previous_log.write_text("the last good run's log\n")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "REEL_OUTPUT": str(out)}
     run = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "figure", "Fig_ANDLayout", "--quiet"], cwd=ROOT,
                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
@@ -263,6 +280,7 @@ def test_kill_9_mid_render_publishes_nothing_and_the_rerun_finishes(out):
     os.killpg(run.pid, signal.SIGKILL)
     run.wait(timeout=30)
     assert not (out / "figures" / "ch01" / "Fig_ANDLayout.png").exists()
+    assert previous_log.read_text() == "the last good run's log\n"  # the killed job wrote aside
     proc = reel("figure", "Fig_ANDLayout", check=True)
     assert "1 render(s)" in proc.stdout
     assert (out / "figures" / "ch01" / "Fig_ANDLayout.png").stat().st_size > 1000

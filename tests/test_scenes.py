@@ -50,3 +50,23 @@ def test_chapter_video_is_assembled(rendered, chapter):
     scenes = [s for c, s in SCENES if c == chapter]
     total = sum(probe_duration(rendered / "scenes" / "480p15" / chapter / f"{s}.mp4") for s in scenes)
     assert probe_duration(rendered / "videos" / "480p15" / f"{chapter}.mp4") > total  # title card + scenes
+
+
+@pytest.mark.parametrize("chapter, scene", SCENES)
+def test_each_video_has_its_screen_log_beside_it(rendered, chapter, scene):
+    """The log the render wrote matches the video: its captions are timed cues inside the video."""
+    import json
+
+    video = rendered / "scenes" / "480p15" / chapter / f"{scene}.mp4"
+    log = json.loads(video.with_name(f"{scene}.screen.json").read_text(encoding="utf-8"))
+    assert log["scene"] == scene
+    assert abs(log["duration_s"] - probe_duration(video)) < 0.5
+    cues = [e for e in log["entries"] if e["kind"] == "caption"]
+    assert len(cues) >= 2
+    for cue, following in zip(cues, cues[1:] + [None]):
+        assert 0 <= cue["t"] <= cue["end"] <= log["duration_s"] + 1e-6
+        if following:
+            assert cue["end"] <= following["t"] + 1e-6  # one caption at a time
+    manifest = json.loads((rendered / "manifest.json").read_text(encoding="utf-8"))
+    (record,) = [a for a in manifest["artifacts"] if a["kind"] == "scene" and a["scene"] == scene]
+    assert record["screen_log"] == f"scenes/480p15/{chapter}/{scene}.screen.json"
