@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Callable, Iterable
 
 from filelock import FileLock
 
-from pipeline.artifacts import is_fresh, publish
+from pipeline.artifacts import is_fresh, publish, read_record
 from pipeline.errors import ComputeError, UsageError
 from pipeline.hashing import digest, package_version, scene_sources, source_closure
 from pipeline.media import probe_duration
@@ -159,6 +160,34 @@ def _log_tail(path: Path, lines: int = 8) -> str:
     return "\n  ".join(path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-lines:])
 
 
+def _timed_run(cmd: list[str], env: dict[str, str], log) -> tuple[int, float, float]:
+    """Run ``cmd`` writing to ``log``; its exit status, wall seconds and CPU seconds (its own, from wait4:
+    several renders run at once, so the parent's children totals would mix them)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        _, status, usage = os.wait4(proc.pid, 0)
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, time.perf_counter() - start, usage.ru_utime + usage.ru_stime
+
+
+def expected_seconds(job: RenderJob) -> float | None:
+    """How long this job took last time (any key: a stale record still knows the scene's cost)."""
+    record = read_record(job.artifact) or {}
+    return record.get("wall_s")
+
+
+def longest_first(jobs: list[RenderJob]) -> list[RenderJob]:
+    """Jobs never timed first (they may be long), then by their last wall time, longest first, so the
+    run does not end with one core waiting on a long scene that started last."""
+    timed = {id(job): expected_seconds(job) for job in jobs}
+    return sorted(jobs, key=lambda job: (timed[id(job)] is not None, -(timed[id(job)] or 0.0)))
+
+
 def run_job(job: RenderJob, recheck: bool = True) -> dict | None:
     """Render one job and publish its artifact; returns its record, or None when, once this job held
     the scene's lock, another run had already made the same artifact (``recheck``)."""
@@ -178,13 +207,14 @@ def run_job(job: RenderJob, recheck: bool = True) -> dict | None:
         # the log is written aside and renamed, so a killed job leaves the previous log whole
         partial_log = log_path.with_name(log_path.name + ".partial")
         with open(partial_log, "w", encoding="utf-8") as log:
-            proc = subprocess.run(_manim_command(job, media_dir), cwd=ROOT, env=env, stdout=log,
-                                  stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            returncode, wall, cpu = _timed_run(_manim_command(job, media_dir), env, log)
         os.replace(partial_log, log_path)
-        if proc.returncode != 0:
+        if returncode != 0:
             raise ComputeError(f"rendering {job.label} failed (log: {log_path}):\n  {_log_tail(log_path)}")
         produced = _find_output(media_dir, job)
-        extra = {} if job.still else {"duration_s": round(probe_duration(produced), 3)}
+        extra = {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2)}
+        if not job.still:
+            extra["duration_s"] = round(probe_duration(produced), 3)
         if screen_log.is_file():  # beside the artifact, in place before the artifact itself
             beside = screen_log_path(job.artifact)
             beside.parent.mkdir(parents=True, exist_ok=True)
@@ -214,7 +244,7 @@ def run_jobs(jobs: Iterable[RenderJob], workers: int, on_start: Callable[[Render
              on_end: Callable[[RenderJob, str], None] | None = None, force: bool = False) -> RunResult:
     """Run stale jobs (all of them with ``force``) in parallel; every job ends "rendered", "fresh" (made
     by a concurrent run meanwhile) or "failed", and ``on_end(job, outcome)`` says which."""
-    jobs = [j for j in jobs if force or not j.fresh]
+    jobs = longest_first([j for j in jobs if force or not j.fresh])
     result = RunResult()
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = {pool.submit(_started, job, on_start, not force): job for job in jobs}

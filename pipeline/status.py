@@ -63,6 +63,8 @@ def artifact_status(targets: Iterable[str], quality: str, overrides: dict[str, d
         jobs = ([scene_job(entry, quality, keys)] if entry.kind == "scene" else []) + [still_job(entry, keys)]
         for job in jobs:
             row = {"target": job.label, "path": str(job.artifact), "status": _state(job)}
+            made = read_record(job.artifact) or {}
+            row.update({k: made[k] for k in ("duration_s", "wall_s", "cpu_s") if k in made})  # the last render
             if why and row["status"] == "stale":
                 row["why"] = _why(job, overrides)
             rows.append(row)

@@ -126,3 +126,12 @@ def test_sim_parameter_invalidates_exactly_its_dependents(sandbox, monkeypatch):
     readers = {e.target for e in entries() if any(t.startswith("perceptron.") for t in e.traces)}
     differ = {k.removesuffix(" still") for k in plain if plain[k] != changed[k]}
     assert readers and differ == readers
+
+
+def test_each_render_records_its_wall_and_cpu_time(rendered):
+    root, _ = rendered
+    manifest = json.loads((root / "output/manifest.json").read_text())
+    renders = [a for a in manifest["artifacts"] if a["kind"] in ("scene", "figure")]
+    assert renders and all(a["wall_s"] > 0 and a["cpu_s"] > 0 for a in renders)
+    scenes = [a for a in renders if a["kind"] == "scene"]
+    assert all(a["cpu_s"] < 10 * a["duration_s"] for a in scenes)  # sane: not another process's time

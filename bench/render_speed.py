@@ -1,0 +1,85 @@
+"""How close `reel render` gets to the floor of this machine, against plain manim, in one run.
+
+    nice -n 10 .venv/bin/python bench/render_speed.py [TARGET ...] [-q m] [--jobs N]
+
+Renders the chosen targets (default: every implemented scene and figure) with ``--force`` into a
+private output folder, then the same scenes the way a manim user would without reel: one ``manim
+render`` per scene, one after another (videos only, at the same quality). Prints per job: seconds
+of video, wall, CPU, CPU-seconds per second of video; and for the run: wall, Σ job wall, cores, the
+longest job and the efficiency ``max(Σ job CPU / cores, longest job) / wall``, then the ratio to
+the peer. Numbers come from the render records (the manifest's source), which keep each render's wall and CPU time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pipeline.registry import resolve_targets  # noqa: E402
+from pipeline.render import QUALITIES  # noqa: E402
+
+
+def reel_run(targets: list[str], quality: str, jobs: int, output: Path) -> tuple[float, list[dict]]:
+    env = {**os.environ, "REEL_OUTPUT": str(output)}
+    traces = sorted({t for e in resolve_targets(targets, ("scene", "figure")) for t in e.traces})
+    subprocess.run([sys.executable, "-m", "pipeline.cli", "sims", *traces, "--quiet"], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)  # traces first: this measures rendering
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "pipeline.cli", "render", *targets, "-q", quality, "--jobs", str(jobs),
+                    "--force", "--quiet"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    # every render's record, title cards included (the manifest lists only deliverables)
+    records = [json.loads(p.read_text()) for p in (output / "cache" / "records").rglob("*.json")]
+    return wall, [r for r in records if r.get("theme", "dark") == env.get("REEL_THEME", "dark")]
+
+
+def peer_run(targets: list[str], quality: str, output: Path) -> float:
+    """One plain ``manim render`` per scene, sequentially, reading the traces through the store's index."""
+    env = {**os.environ, "REEL_OUTPUT": str(output)}
+    env.pop("REEL_TRACES", None)
+    start = time.perf_counter()
+    for entry in resolve_targets(targets, ("scene",)):
+        subprocess.run([sys.executable, "-m", "manim", "render", f"-q{quality}", "--media_dir",
+                        str(output / "peer-media"), "--progress_bar", "none", "-v", "WARNING", str(entry.path),
+                        entry.name], cwd=output, env=env, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def report(wall: float, artifacts: list[dict], cores: int, peer: float) -> None:
+    jobs = [a for a in artifacts if "wall_s" in a]
+    print(f"{'job':<36} {'video s':>8} {'wall s':>8} {'CPU s':>8} {'CPU s / video s':>16}")
+    for a in sorted(jobs, key=lambda a: -a["wall_s"]):
+        video = a.get("duration_s")
+        per = f"{a['cpu_s'] / video:16.2f}" if video else f"{'(still)':>16}"
+        name = f"ch{a['chapter']:02d}.{a.get('scene', a['kind'])}" + (" still" if a["kind"] == "figure" else "")
+        print(f"{name:<36} {video or 0:8.1f} {a['wall_s']:8.1f} {a['cpu_s']:8.1f} {per}")
+    cpu, longest = sum(a["cpu_s"] for a in jobs), max(a["wall_s"] for a in jobs)
+    print(f"\nrun wall {wall:.1f} s; Σ job wall {sum(a['wall_s'] for a in jobs):.1f} s; Σ job CPU {cpu:.1f} s; "
+          f"cores {cores}; longest job {longest:.1f} s")
+    print(f"efficiency max(Σ CPU / cores, longest) / wall = {max(cpu / cores, longest) / wall:.2f}")
+    print(f"plain manim, one scene after another (videos only): {peer:.1f} s; reel / peer = {wall / peer:.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("targets", nargs="*")
+    parser.add_argument("-q", "--quality", default="m", choices=sorted(QUALITIES))
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="reel-bench-") as tmp:
+        wall, artifacts = reel_run(args.targets, args.quality, args.jobs, Path(tmp) / "reel")
+        peer = peer_run(args.targets, args.quality, Path(tmp) / "reel")
+    report(wall, artifacts, args.jobs, peer)
+
+
+if __name__ == "__main__":
+    main()
