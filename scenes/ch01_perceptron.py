@@ -436,8 +436,6 @@ class XORImpossible(PerceptronScene):
         # the live copies start exactly where the still ones are, so the hand-over is invisible
         self.remove(start_curve, self.boundary, self.counters.mob)
         self.curve, self.boundary, self.counters.mob = scrub(self, [curve, line, counters], first - 1, last, seconds)
-        # always_redraw moves the first counter's points and keeps its text: show (and log) the real last one
-        self.counters.swap(self, int(t["update_epoch"][last]), int(t["update_mistakes"][last]))
         self.note = boundary_note(self.plane, t["update_w"][last], float(t["update_b"][last]))
         self.play(FadeOut(badge), FadeIn(self.note), run_time=0.5)
 

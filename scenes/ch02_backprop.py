@@ -313,14 +313,11 @@ class Backprop(BookScene):
             return lines.arrange(DOWN, aligned_edge=LEFT, buff=0.12).next_to(update, DOWN, buff=0.35,
                                                                                aligned_edge=LEFT)
 
+        # scrub leaves fresh builds of the last state on screen, so the log records what the still shows
         live = scrub(self, [lambda k: chart.plot(epochs[: k + 1], loss[: k + 1]) if k else VMobject(),
                             lambda k: Dot(chart.c2p(epochs[k], loss[k]), 0.07, color=PALETTE.learned),
                             counter], 0, last, REPLAY_SECONDS)
-        # an always_redraw Text keeps its first string: put the last state on screen as itself, so the
-        # screen log (and anything reading the scene) records what the still shows
-        self.remove(live[2])
-        self.counter = counter(last)
-        self.add(self.counter)
+        self.counter = live[2]
         self.play(FadeOut(badge), FadeIn(self.book_marks(chart)), FadeOut(live[1]), run_time=0.6)
 
     def book_marks(self, chart: LossChart) -> VGroup:
