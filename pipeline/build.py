@@ -1,8 +1,10 @@
-"""What ``reel render`` and ``reel figure`` do: traces → renders → chapters → manifest.
+"""What ``reel render`` and ``reel figure`` do: traces and renders (one job graph) → chapters → manifest.
 
 Each step is skipped when its key says nothing it depends on has changed;
 the keys are computed in ``pipeline.traces`` (traces) and ``pipeline.render``
-(renders), and this module only decides the order.
+(renders), and this module only decides what runs. A trace's key is known
+before the trace exists, so every render job is planned up front and starts
+as soon as the traces it reads are stored (``pipeline.render.run_jobs``).
 """
 
 from __future__ import annotations
@@ -25,15 +27,18 @@ from pipeline.render import (
     PREVIEW_QUALITY,
     RenderJob,
     RunResult,
+    TraceJob,
     quality_name,
     run_jobs,
     scene_job,
     still_job,
     titlecard_job,
+    with_companion_stills,
 )
 from pipeline.traces import TraceSpec, TraceStore, discover_sims, parse_overrides, sim_info
 
-__all__ = ["Report", "parse_sim_overrides", "ensure_traces", "render", "figures", "preview", "assemble_only"]
+__all__ = ["Report", "parse_sim_overrides", "plan_traces", "ensure_traces", "render", "figures", "preview",
+           "assemble_only"]
 
 
 @dataclass
@@ -131,14 +136,47 @@ def ensure_traces(names: Iterable[str], overrides: dict[str, dict[str, Any]], re
     return found
 
 
-def _run(jobs: list[RenderJob], workers: int, force: bool, reporter: Reporter, report: Report) -> RunResult:
-    """Render the stale jobs; failures are collected in the result (the caller raises them at the end)."""
+def plan_traces(names: Iterable[str], overrides: dict[str, dict[str, Any]]
+                ) -> tuple[dict[str, tuple[str, Path]], list[TraceJob]]:
+    """Every trace the scenes read: its key and path (known before it exists), and the ones still to compute.
+
+    Nothing is computed here, but every sim and parameter set is checked, so bad input stops all work.
+    """
+    store = TraceStore()
+    names = sorted(set(names))
+    known = discover_sims()
+    for name in names:
+        if name.partition(".")[0] not in known:
+            raise UsageError(f"a scene reads trace {name!r}, but sims/ has no such sim")
+    specs = {name: TraceSpec.from_name(name, overrides) for name in names}
+    for spec in specs.values():
+        store.params(spec)
+    found, todo = {}, []
+    for name, spec in specs.items():
+        key = spec.key()
+        npz, meta = store.paths(spec, key)
+        found[name] = (key, npz)
+        if store.valid(npz, meta) is None:
+            todo.append(TraceJob(name, overrides))
+        elif not spec.overrides:
+            store.ensure(spec)  # a cache hit: notes it in the index plain manim reads
+    return found, todo
+
+
+def _run(jobs: list[RenderJob], workers: int, force: bool, reporter: Reporter, report: Report,
+         traces: list[TraceJob] = ()) -> RunResult:
+    """Render the stale jobs, computing first (in the same job graph) the traces they read that are missing;
+    failures are collected in the result (the caller raises them at the end)."""
     stale = [j for j in jobs if force or not j.fresh]
     report.fresh += [j.label for j in jobs if j not in stale]
     if not stale:
         return RunResult()
     require_ffmpeg()
-    task = reporter.task(f"rendering {len(stale)}", len(stale))
+    stale = with_companion_stills(stale, force)
+    read = {name for job in stale for name in job.inputs.get("traces", {})}
+    traces = [t for t in traces if t.name in read]  # a fresh render needs no trace
+    total = len(stale) + sum(j.companion is not None for j in stale) + len(traces)
+    task = reporter.task(f"rendering {total}", total)
     running: set[str] = set()
 
     def started(job: RenderJob) -> None:
@@ -158,7 +196,16 @@ def _run(jobs: list[RenderJob], workers: int, force: bool, reporter: Reporter, r
                       "failed": f"[red]failed[/] {job.label}"}[outcome])
         reporter.advance(task)
 
-    return run_jobs(stale, workers, on_start=started, on_end=ended, force=force)
+    def traced(trace: TraceJob, info: dict | None, error: str) -> None:
+        if error:
+            report.failed.append(trace.label)
+            reporter.log(f"[red]failed[/] {trace.label}")
+        elif not info["cached"]:  # else a concurrent run made it meanwhile
+            report.traces_computed.append(trace.name)
+            reporter.log(f"computed {trace.name} in {info['wall_s']:.2f} s")
+        reporter.advance(task)
+
+    return run_jobs(stale, workers, on_start=started, on_end=ended, force=force, traces=traces, on_trace=traced)
 
 
 def render(targets: Iterable[str], quality: str = "m", workers: int = 2, force: bool = False,
@@ -171,12 +218,12 @@ def render(targets: Iterable[str], quality: str = "m", workers: int = 2, force: 
     entries = resolve_targets(targets, kinds=("scene", "figure"))
     report = Report()
     with Reporter(quiet) as reporter:
-        traces = ensure_traces((t for e in entries for t in e.traces), overrides, reporter, report)
+        traces, todo = plan_traces((t for e in entries for t in e.traces), overrides)
         jobs = _jobs_for(entries, quality, traces)
         chapters = sorted({e.chapter for e in entries if e.kind == "scene"}, key=lambda c: c.number)
         cards = {c.tag: titlecard_job(c, quality) for c in chapters}
         try:
-            result = _run(jobs + list(cards.values()), workers, force, reporter, report)
+            result = _run(jobs + list(cards.values()), workers, force, reporter, report, todo)
             broken = {job.record["chapter"] for job in jobs + list(cards.values()) if job.label in result.failed}
             for chapter in chapters:
                 if chapter.number in broken:  # its old part is stale for these settings: leave the chapter
@@ -204,10 +251,10 @@ def figures(targets: Iterable[str], workers: int = 2, force: bool = False, sets:
     entries = resolve_targets(list(targets), kinds=("scene", "figure"))
     report = Report()
     with Reporter(quiet) as reporter:
-        traces = ensure_traces((t for e in entries for t in e.traces), overrides, reporter, report)
+        traces, todo = plan_traces((t for e in entries for t in e.traces), overrides)
         jobs = [still_job(e, {n: traces[n] for n in e.traces}) for e in entries]
         try:
-            result = _run(jobs, workers, force, reporter, report)
+            result = _run(jobs, workers, force, reporter, report, todo)
         finally:
             report.manifest = write_manifest()
         result.raise_failures()

@@ -83,11 +83,12 @@ def list_cmd(quality: str, as_json: bool) -> None:
             out.print(f"[bold]ch{row['chapter']:02d}  {row['title']}[/]")
         colour = {"rendered": "green", "stale": "yellow", "not rendered": "cyan"}.get(row["status"], "dim")
         traces = ", ".join(f"{t['name']}{'' if t['cached'] else '*'}" for t in row["traces"])
-        kind = f"figure {row['diagram']}" if row["kind"] == "figure" else "scene"
+        kind = f"figure {row['diagram']}" if row["kind"] == "figure" else "scene" if row["from_book"] else "scene +"
         out.print(f"      {row['name']:<26} {kind:<13} [{colour}]{row['status']:<20}[/] {traces}")
     scenes = [r for r in rows if r["kind"] == "scene"]
     done = sum(r["status"] != "not yet implemented" for r in scenes)
-    out.print(f"\n{len(scenes)} scenes ({done} implemented), "
+    added = sum(not r["from_book"] for r in scenes)
+    out.print(f"\n{len(scenes) - added} scenes from the book + {added} added (+), {done} implemented; "
               f"{len(rows) - len(scenes)} diagram figures; quality {quality}; * = trace not computed yet")
 
 

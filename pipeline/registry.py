@@ -1,7 +1,8 @@
 """The book's chapters and scenes, and which of them exist in ``scenes/``.
 
 The list below is the book's own inventory (BOOK_SPEC §0.1: 16 chapters, 29
-scenes) plus its diagrams, each of which becomes a static figure scene. What
+scenes) plus its diagrams, each of which becomes a static figure scene, plus a
+few scenes added beyond the book (``extras``: the trained agents at work). What
 is implemented is read from the scene modules' source (``ast``), so listing
 and cache checks never import manim.
 """
@@ -30,6 +31,12 @@ class Chapter:
     title: str
     scenes: tuple[str, ...]  # the book's animations, in order
     figures: tuple[tuple[str, str], ...] = ()  # (diagram id, figure scene) for the book's diagrams
+    extras: tuple[str, ...] = ()  # animations beyond the book's list, played after its own
+
+    @property
+    def all_scenes(self) -> tuple[str, ...]:
+        """The book's scenes, then the added ones: the order of the chapter video."""
+        return self.scenes + self.extras
 
     @property
     def tag(self) -> str:
@@ -68,9 +75,10 @@ CHAPTERS: tuple[Chapter, ...] = (
     Chapter(11, "ch11_scaling_rlhf", "规模与对齐：从 scaling laws 到 RLHF", ("ScalingLaw", "RLHFPreference"),
             (("D11.1", "Fig_ScaleAlignment"),)),
     Chapter(12, "ch12_q_learning", "强化学习地基：从 Bellman 方程到 Q-learning", ("ValueDiffusion",)),
-    Chapter(13, "ch13_dqn", "DQN 与 Atari：让神经网络学会打游戏", ("ReplayBuffer", "TargetNetwork")),
+    Chapter(13, "ch13_dqn", "DQN 与 Atari：让神经网络学会打游戏", ("ReplayBuffer", "TargetNetwork"),
+            extras=("CartPoleDQN",)),
     Chapter(14, "ch14_policy_gradient", "策略梯度与 actor-critic：从 REINFORCE 到 PPO",
-            ("PolicyShaping", "BaselineVariance")),
+            ("PolicyShaping", "BaselineVariance"), extras=("CartPolePPO",)),
     Chapter(15, "ch15_alphago", "自博弈的巅峰：从 AlphaGo 到 MuZero", ("MCTSGrowth", "SelfPlayFlywheel")),
     Chapter(16, "ch16_rl_llm", "强化学习回流：从 RLHF 到推理模型", ("TokenAsTrajectory", "TwoLines")),
 )
@@ -86,6 +94,7 @@ class Entry:
     implemented: bool
     traces: tuple[str, ...] = ()
     diagram: str = ""
+    from_book: bool = True  # False: a scene added beyond the book's inventory (``Chapter.extras``)
 
     @property
     def target(self) -> str:
@@ -134,7 +143,8 @@ def _classes_in(path: Path) -> dict[str, tuple[str, ...]]:
 
 def chapter_entries(chapter: Chapter) -> list[Entry]:
     scenes, figures = _classes_in(chapter.path), _classes_in(chapter.figures_path)
-    found = [Entry(chapter, name, "scene", name in scenes, scenes.get(name, ())) for name in chapter.scenes]
+    found = [Entry(chapter, name, "scene", name in scenes, scenes.get(name, ()), from_book=name in chapter.scenes)
+             for name in chapter.all_scenes]
     found += [Entry(chapter, name, "figure", name in figures, figures.get(name, ()), diagram)
               for diagram, name in chapter.figures]
     return found

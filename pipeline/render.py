@@ -2,7 +2,10 @@
 
 Each job runs ``python -m manim`` with its own ``media_dir`` (manim's Tex and
 Text caches are not safe to share between processes), names its scene
-explicitly, and publishes its file only when manim has finished.
+explicitly, and publishes its file only when manim has finished. A scene's
+video job may carry its 1080p still as a *companion*: the same process draws
+the last frame at 1080p once ``construct()`` ends, so the still costs no
+second run of the scene.
 """
 
 from __future__ import annotations
@@ -12,8 +15,8 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -28,11 +31,12 @@ from pipeline.paths import ROOT, cache_dir, output_dir, theme
 from pipeline.registry import Chapter, Entry
 
 __all__ = ["QUALITIES", "quality_name", "screen_log_path", "RenderJob", "RunResult", "scene_job", "still_job",
-           "titlecard_job", "run_jobs"]
+           "titlecard_job", "run_jobs", "with_companion_stills", "TraceJob"]
 
 # manim's presets: flag letter → folder name manim itself uses
 QUALITIES = {"l": "480p15", "m": "720p30", "h": "1080p60", "p": "1440p60", "k": "2160p60"}
 STILL_QUALITY = "h"  # figures are 1080p
+PIXELS = {"l": (854, 480), "m": (1280, 720), "h": (1920, 1080), "p": (2560, 1440), "k": (3840, 2160)}
 PREVIEW_QUALITY = "l"  # `reel preview`: the fastest look
 TITLECARD_PATH = ROOT / "scenes" / "titlecard.py"
 
@@ -56,6 +60,7 @@ class RenderJob:
     inputs: dict  # what the render depends on
     record: dict = field(default_factory=dict)  # fields for the manifest
     env: dict[str, str] = field(default_factory=dict)
+    companion: RenderJob | None = None  # a still this job's process draws at its end (same scene, same traces)
 
     @property
     def key(self) -> str:
@@ -84,8 +89,8 @@ def _render_inputs(module_path: Path, scene: str, quality: str, still: bool, ext
 
 
 def _siblings(chapter: Chapter) -> set[str]:
-    """All the book's scene and figure names of a chapter module."""
-    return set(chapter.scenes) | {name for _, name in chapter.figures}
+    """All the scene and figure names of a chapter module."""
+    return set(chapter.all_scenes) | {name for _, name in chapter.figures}
 
 
 def scene_job(entry: Entry, quality: str, traces: dict[str, tuple[str, Path]]) -> RenderJob:
@@ -198,12 +203,18 @@ def run_job(job: RenderJob, recheck: bool = True) -> dict | None:
     screen_log = media_dir / "screen.json"
     env = {**os.environ, **job.env, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
            "REEL_THEME": theme(), "REEL_SCREENLOG": str(screen_log)}
+    companion_png = media_dir / "companion.png"
+    if job.companion:
+        width, height = PIXELS[job.companion.quality]
+        env |= {"REEL_STILL_OUT": str(companion_png), "REEL_STILL_SIZE": f"{width}x{height}"}
     with FileLock(str(media_dir) + ".lock"):
         if recheck and job.fresh:  # a concurrent run made it while this one waited for the lock
             return None
         for leftover in ("videos", "images"):  # from an interrupted run
             shutil.rmtree(media_dir / leftover, ignore_errors=True)
         screen_log.unlink(missing_ok=True)
+        companion_png.unlink(missing_ok=True)
+        companion_png.with_suffix(".json").unlink(missing_ok=True)
         # the log is written aside and renamed, so a killed job leaves the previous log whole
         partial_log = log_path.with_name(log_path.name + ".partial")
         with open(partial_log, "w", encoding="utf-8") as log:
@@ -215,6 +226,8 @@ def run_job(job: RenderJob, recheck: bool = True) -> dict | None:
         extra = {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2)}
         if not job.still:
             extra["duration_s"] = round(probe_duration(produced), 3)
+        if job.companion and companion_png.is_file():  # before the video: its log moves next
+            _publish_companion(job, companion_png, screen_log)
         if screen_log.is_file():  # beside the artifact, in place before the artifact itself
             beside = screen_log_path(job.artifact)
             beside.parent.mkdir(parents=True, exist_ok=True)
@@ -225,6 +238,37 @@ def run_job(job: RenderJob, recheck: bool = True) -> dict | None:
         shutil.rmtree(media_dir / "videos", ignore_errors=True)
         shutil.rmtree(media_dir / "images", ignore_errors=True)
         return record
+
+
+def _publish_companion(job: RenderJob, png: Path, screen_log: Path) -> None:
+    """Publish the still a video job drew, with its own key and record (and a copy of the scene's screen log:
+    a still run of the scene would have logged the same texts)."""
+    still = job.companion
+    timing = png.with_suffix(".json")
+    extra: dict = {"made_by": job.label, **(json.loads(timing.read_text(encoding="utf-8")) if timing.is_file() else {})}
+    if screen_log.is_file():
+        beside = screen_log_path(still.artifact)
+        beside.parent.mkdir(parents=True, exist_ok=True)
+        tmp = beside.with_name(f".{beside.name}.{os.getpid()}.tmp")
+        shutil.copyfile(screen_log, tmp)
+        os.replace(tmp, beside)
+        extra["screen_log"] = str(beside.relative_to(output_dir()))
+    publish(png, still.artifact, still.key, inputs=still.inputs, **still.record, **extra)
+
+
+def with_companion_stills(jobs: list[RenderJob], force: bool = False) -> list[RenderJob]:
+    """Hand each scene's still to its video job when both are to be made: one run of the scene, not two.
+
+    A still whose video is up to date (or that has no video job here) stays a job of its own."""
+    videos = {(j.module_path, j.scene): j for j in jobs if not j.still}
+    out = []
+    for job in jobs:
+        video = videos.get((job.module_path, job.scene)) if job.still and job.quality == STILL_QUALITY else None
+        if video is not None and (force or not video.fresh) and (force or not job.fresh):
+            video.companion = job
+            continue
+        out.append(job)
+    return out
 
 
 @dataclass
@@ -240,29 +284,142 @@ class RunResult:
             raise ComputeError("\n".join(self.failed.values()))
 
 
+@dataclass
+class TraceJob:
+    """A trace some renders read that is not computed yet: made in a process of its own (``pipeline.tracejob``),
+    so it runs beside renders and other traces, and the renders that read it start as soon as it is stored."""
+
+    name: str  # sim.variant
+    overrides: dict = field(default_factory=dict)  # per-sim overrides, as ``parse_sim_overrides`` gives them
+
+    @property
+    def label(self) -> str:
+        return f"trace {self.name}"
+
+
+def run_trace_job(job: TraceJob) -> dict:
+    """Compute one trace in a child process; returns ``{"cached", "wall_s", "key"}``."""
+    request = json.dumps({"name": job.name, "overrides": job.overrides})
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    proc = subprocess.run([sys.executable, "-m", "pipeline.tracejob", request], cwd=ROOT, env=env,
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if proc.returncode != 0:
+        lines = proc.stderr.strip().splitlines() or [f"exit status {proc.returncode}"]
+        raise ComputeError(lines[-1] if proc.returncode in (1, 2) else "\n  ".join(lines[-8:]))
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def run_jobs(jobs: Iterable[RenderJob], workers: int, on_start: Callable[[RenderJob], None] | None = None,
-             on_end: Callable[[RenderJob, str], None] | None = None, force: bool = False) -> RunResult:
-    """Run stale jobs (all of them with ``force``) in parallel; every job ends "rendered", "fresh" (made
-    by a concurrent run meanwhile) or "failed", and ``on_end(job, outcome)`` says which."""
-    jobs = longest_first([j for j in jobs if force or not j.fresh])
+             on_end: Callable[[RenderJob, str], None] | None = None, force: bool = False,
+             traces: Iterable[TraceJob] = (), on_trace: Callable[[TraceJob, dict | None, str], None] | None = None,
+             ) -> RunResult:
+    """Run stale jobs (all of them with ``force``) on ``workers`` threads, each job one child process.
+
+    One job graph: the ``traces`` still to compute come first, and a render starts as soon as the traces it
+    reads are stored (a render whose trace failed fails, naming it). Renders go longest first. Every render
+    ends "rendered", "fresh" (made by a concurrent run meanwhile) or "failed", and ``on_end(job, outcome)``
+    says which; ``on_trace(trace, info, error)`` reports each trace.
+    """
+    queue: list[RenderJob | TraceJob] = [*traces, *longest_first([j for j in jobs if force or not j.fresh])]
+    pending = {t.name for t in queue if isinstance(t, TraceJob)}
+    failed_traces: dict[str, str] = {}
     result = RunResult()
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = {pool.submit(_started, job, on_start, not force): job for job in jobs}
-        for future in as_completed(futures):
-            job = futures[future]
+    ready = threading.Condition()
+
+    def blockers(job: RenderJob) -> set[str]:
+        return set(job.inputs.get("traces", {})) & pending
+
+    def take() -> RenderJob | TraceJob | None:
+        for i, task in enumerate(queue):
+            if isinstance(task, TraceJob) or not blockers(task):  # (a failed trace is no longer pending)
+                return queue.pop(i)
+        return None
+
+    def ended(job: RenderJob, outcome: str, message: str = "") -> None:
+        if outcome == "failed":
+            result.failed[job.label] = message
+        (result.rendered if outcome == "rendered" else result.made_elsewhere if outcome == "fresh"
+         else []).append(job)
+        if on_end:
+            on_end(job, outcome)
+
+    def run_trace(task: TraceJob) -> None:
+        try:
+            info, error = run_trace_job(task), ""
+        except ComputeError as exc:
+            info, error = None, str(exc)
+        except BaseException as exc:  # whatever it was, the renders waiting on this trace must not wait forever
+            info, error = None, f"trace {task.name}: {type(exc).__name__}: {exc}"
+            unexpected.append(exc)
+        with ready:
+            pending.discard(task.name)
+            if error:
+                failed_traces[task.name] = error
+                result.failed[task.label] = error
+            if on_trace:
+                on_trace(task, info, error)
+            ready.notify_all()
+
+    def run_render(job: RenderJob) -> None:
+        broken = sorted(set(job.inputs.get("traces", {})) & failed_traces.keys())
+        if broken:
+            with ready:
+                ended(job, "failed", f"{job.label}: not rendered, its trace {broken[0]} failed")
+                if job.companion:
+                    ended(job.companion, "failed", f"{job.companion.label}: not rendered, its trace {broken[0]} "
+                                                   f"failed")
+            return
+        try:
+            outcome, message = ("rendered" if _started(job, on_start, not force) is not None else "fresh"), ""
+        except ComputeError as exc:
+            outcome, message = "failed", str(exc)
+        with ready:
+            ended(job, outcome, message)
+            if job.companion:
+                ended(job.companion, *_companion_outcome(job, result))
+            ready.notify_all()
+
+    def worker() -> None:
+        while True:
+            with ready:
+                task = take()
+                while task is None and queue:
+                    ready.wait()
+                    task = take()
+                if task is None:
+                    return
             try:
-                outcome = "rendered" if future.result() is not None else "fresh"
-            except ComputeError as exc:
-                result.failed[job.label] = str(exc)
-                outcome = "failed"
-            (result.rendered if outcome == "rendered" else result.made_elsewhere if outcome == "fresh"
-             else []).append(job)
-            if on_end:
-                on_end(job, outcome)
+                run_trace(task) if isinstance(task, TraceJob) else run_render(task)
+            except BaseException as exc:  # not a render failure (those are ComputeErrors): a bug, raised below
+                unexpected.append(exc)
+
+    unexpected: list[BaseException] = []
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(max(1, workers))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if unexpected:
+        raise unexpected[0]
     return result
+
+
+def _companion_outcome(job: RenderJob, result: RunResult) -> tuple[str, str]:
+    still = job.companion
+    if still.fresh:
+        return "rendered", ""
+    if job.label in result.failed:
+        return "failed", f"{still.label}: not made, its scene failed to render ({job.label}, above)"
+    return "failed", f"{still.label}: the render of {job.label} wrote no still (see {cache_dir() / 'logs'})"
 
 
 def _started(job: RenderJob, on_start: Callable[[RenderJob], None] | None, recheck: bool) -> dict | None:
     if on_start:
         on_start(job)
-    return run_job(job, recheck)
+    record = run_job(job, recheck)
+    if record is None and job.companion and not job.companion.fresh:  # the video was made elsewhere meanwhile
+        try:
+            run_job(job.companion, recheck)
+        except ComputeError:  # reported as the still's own failure by _companion_outcome
+            pass
+    return record

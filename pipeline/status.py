@@ -35,7 +35,7 @@ def _state(job: RenderJob) -> str:
 
 
 def entry_status(quality: str) -> list[dict[str, Any]]:
-    """One row per book scene and diagram figure, in chapter order (for ``reel list``)."""
+    """One row per scene (the book's and the added ones) and diagram figure, in chapter order (``reel list``)."""
     store = TraceStore()
     rows = []
     for entry in entries():
@@ -48,7 +48,8 @@ def entry_status(quality: str) -> list[dict[str, Any]]:
             status = _state(scene_job(entry, quality, keys) if entry.kind == "scene" else still_job(entry, keys))
         rows.append({
             "chapter": entry.chapter.number, "title": entry.chapter.title, "name": entry.name,
-            "kind": entry.kind, "diagram": entry.diagram, "status": status, "traces": traces,
+            "kind": entry.kind, "diagram": entry.diagram, "from_book": entry.from_book, "status": status,
+            "traces": traces,
         })
     return rows
 

@@ -6,7 +6,10 @@ every ``train_every`` env steps, a burst of minibatch TD updates toward
 y = r + γ max_a' Q(s', a'; θ⁻). The two ablations of the chapter are variants:
 ``no_target`` bootstraps from the online net (θ⁻ = θ at every update) and
 ``no_replay`` trains on the latest ``batch_size`` transitions only; both run their
-whole budget (no early stop).
+whole budget (no early stop). ``no_replay`` plays one environment, so that its latest
+transitions are consecutive steps of one episode (with four envs the batch mixes four
+episodes and replay's effect mostly disappears); ``one_env`` is its control: the same
+single environment with the replay buffer, so the pair differs in replay alone.
 
 Recorded per update: TD loss, mean TD target, ε, Q(s_probe, ·) of the online and of
 the target net on fixed probe states, the sync events; per episode: the return and the
@@ -81,10 +84,12 @@ class Params:
 
 # The ablations run their whole budget: they exist to show the dynamics, and an early stop
 # on one lucky check would hide them.
+# 50k steps: no_target's Q passes 1e9 by step ~10k, and one_env solves within ~45k.
 VARIANTS = {
     "default": {},
-    "no_target": {"target_network": False, "stop_when_solved": False},
-    "no_replay": {"replay": False, "stop_when_solved": False},
+    "no_target": {"target_network": False, "stop_when_solved": False, "total_steps": 50_000},
+    "one_env": {"num_envs": 1, "total_steps": 50_000},
+    "no_replay": {"replay": False, "num_envs": 1, "stop_when_solved": False, "total_steps": 50_000},
 }
 RANGES = {
     "total_steps": "[1, 1000000]",  # 10× the default budget; the ablations run all of it
@@ -161,6 +166,7 @@ def train(p: Params, seed: int, device: torch.device) -> Trace:
         q_target_probe = target_net(probes)
 
     act = torch_rl.numpy_mlp(q_net)
+    untrained_obs, untrained_act = torch_rl.record_episode(lambda o: act(o).argmax(1))
     env_step, updates = 0, 0
     n_vsteps = p.total_steps // p.num_envs
     t0 = time.perf_counter()
@@ -235,6 +241,7 @@ def train(p: Params, seed: int, device: torch.device) -> Trace:
     envs.close()
 
     eval_returns = torch_rl.evaluate(lambda o: act(o).argmax(1))
+    trained_obs, trained_act = torch_rl.record_episode(lambda o: act(o).argmax(1))
 
     def stacked(tensors: list[torch.Tensor], shape: tuple[int, ...]) -> np.ndarray:
         return torch.stack(tensors).cpu().numpy() if tensors else np.zeros((0, *shape), dtype=np.float32)
@@ -258,6 +265,11 @@ def train(p: Params, seed: int, device: torch.device) -> Trace:
         check_env_step=np.array(stopper.steps, dtype=np.int64),
         eval_returns=eval_returns,
         probe_states=torch_rl.PROBE_STATES,
+        untrained_obs=untrained_obs,  # one greedy episode before any update, and one after training
+        untrained_act=untrained_act,
+        trained_obs=trained_obs,
+        trained_act=trained_act,
+        cartpole_geometry=torch_rl.cartpole_geometry(),
     )
     # Decorrelation: mean |Δt| between two transitions of one sampled minibatch (a batch of
     # consecutive steps from num_envs envs would have about sample_size / (3 num_envs)).

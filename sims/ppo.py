@@ -143,6 +143,7 @@ def train(p: Params, seed: int, device: torch.device) -> Trace:
     episodes = torch_rl.EpisodeLog(N)
     hist_edges = np.linspace(0.0, RATIO_MAX, p.ratio_bins + 1)
 
+    untrained_obs, untrained_act = torch_rl.record_episode(greedy_policy(actor))
     log: dict[str, list] = defaultdict(list)  # per-iteration curves
     stopper = torch_rl.EarlyStop(p.stop_when_solved, p.check_above)
     env_step, grad_steps = 0, 0
@@ -238,6 +239,7 @@ def train(p: Params, seed: int, device: torch.device) -> Trace:
     envs.close()
 
     eval_returns = torch_rl.evaluate(greedy_policy(actor))
+    trained_obs, trained_act = torch_rl.record_episode(greedy_policy(actor))
     with torch.no_grad():
         probe_logits = actor(torch.as_tensor(torch_rl.PROBE_STATES, device=device))
         probe_pi = torch.softmax(probe_logits, -1).cpu().numpy()
@@ -261,6 +263,11 @@ def train(p: Params, seed: int, device: torch.device) -> Trace:
         eval_returns=eval_returns,
         probe_states=torch_rl.PROBE_STATES,
         probe_pi=probe_pi,
+        untrained_obs=untrained_obs,  # one greedy episode before any update, and one after training
+        untrained_act=untrained_act,
+        trained_obs=trained_obs,
+        trained_act=trained_act,
+        cartpole_geometry=torch_rl.cartpole_geometry(),
     )
     trace.metrics = {
         **torch_rl.run_metrics(eval_returns, env_step, train_wall_s, stopper, episodes, device),

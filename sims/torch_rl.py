@@ -31,6 +31,8 @@ __all__ = [
     "run_metrics",
     "make_envs",
     "evaluate",
+    "record_episode",
+    "cartpole_geometry",
     "passes_check",
     "mlp",
     "numpy_mlp",
@@ -128,6 +130,36 @@ def evaluate(
     for env in envs:
         env.close()
     return returns
+
+
+def record_episode(policy: Callable[[np.ndarray], np.ndarray], seed: int = EVAL_SEED) -> tuple[np.ndarray, np.ndarray]:
+    """One CartPole-v1 episode under a deterministic ``policy``, for the scenes to replay.
+
+    Returns (observations (T + 1, 4): [x, ẋ, θ, θ̇] from the reset to the last state, actions
+    (T,)). The episode starts from ``reset(seed=seed)``: with the default seed it is episode 0
+    of the final evaluation, so its length is one of ``eval_returns``.
+    """
+    env = gym.make(ENV_ID)
+    obs, _ = env.reset(seed=seed)
+    states, actions = [obs], []
+    done = False
+    while not done:
+        action = int(np.asarray(policy(obs[None])).reshape(-1)[0])
+        obs, _, terminated, truncated, _ = env.step(action)
+        states.append(obs)
+        actions.append(action)
+        done = terminated or truncated
+    env.close()
+    return np.array(states, dtype=np.float32), np.array(actions, dtype=np.int8)
+
+
+def cartpole_geometry() -> np.ndarray:
+    """[x limit (m), θ limit (rad), half pole length (m), seconds per step] of CartPole-v1, read
+    from gymnasium so a scene draws the track and the fall angle the env really uses."""
+    env = gym.make(ENV_ID).unwrapped
+    geometry = np.array([env.x_threshold, env.theta_threshold_radians, env.length, env.tau])
+    env.close()
+    return geometry
 
 
 def passes_check(policy: Callable[[np.ndarray], np.ndarray], episodes: int = EVAL_EPISODES) -> bool:

@@ -42,14 +42,16 @@ def test_bad_input_exits_2_with_one_line(args, expected, out):
 def test_list_shows_all_chapters_and_29_scenes(out):
     proc = reel("list", "--json", check=True)
     rows = json.loads(proc.stdout)
-    scenes = [r for r in rows if r["kind"] == "scene"]
+    scenes = [r for r in rows if r["kind"] == "scene" and r["from_book"]]
     assert len(scenes) == 29
+    added = [r["name"] for r in rows if r["kind"] == "scene" and not r["from_book"]]
+    assert added == ["CartPoleDQN", "CartPolePPO"]
     assert {r["chapter"] for r in rows} == set(range(1, 17))
     assert {"PerceptronLine", "XORImpossible", "TwoLines", "MCTSGrowth"} <= {r["name"] for r in scenes}
     ch1 = {r["name"]: r["status"] for r in scenes if r["chapter"] == 1}
     assert ch1 == {"PerceptronLine": "not rendered", "XORImpossible": "not rendered"}
     text = reel("list", check=True).stdout
-    assert "感知机" in text and "not yet implemented" in text and "29 scenes" in text
+    assert "感知机" in text and "not yet implemented" in text and "29 scenes from the book + 2 added" in text
 
 
 def test_sims_json_reports_metadata_and_cache(out):

@@ -9,6 +9,7 @@ import json
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import assert_still_has_content, assert_video_has_content, reel
@@ -126,6 +127,25 @@ def test_sim_parameter_invalidates_exactly_its_dependents(sandbox, monkeypatch):
     readers = {e.target for e in entries() if any(t.startswith("perceptron.") for t in e.traces)}
     differ = {k.removesuffix(" still") for k in plain if plain[k] != changed[k]}
     assert readers and differ == readers
+
+
+def test_scene_stills_come_from_their_video_run_and_match_a_still_run(rendered):
+    """A scene's still is drawn by its video's process (no second run of the scene); a figure has no video and
+    runs alone. The companion still is the very frame a still-only run of the scene draws."""
+    from PIL import Image
+
+    root, _ = rendered
+    manifest = json.loads((root / "output/manifest.json").read_text())
+    made_by = {a["scene"]: a.get("made_by") for a in manifest["artifacts"] if a["kind"] == "figure"}
+    assert made_by["PerceptronLine"] == "ch01.PerceptronLine" and made_by["XORImpossible"] == "ch01.XORImpossible"
+    assert made_by["Fig_XORLayout"] is None
+    still = root / "output/figures/ch01/XORImpossible.png"
+    companion = np.asarray(Image.open(still))
+    reel("figure", "ch01.XORImpossible", "--force", cwd=root, check=True)  # a still-only run of the same scene
+    again = json.loads((root / "output/manifest.json").read_text())
+    (record,) = [a for a in again["artifacts"] if a["kind"] == "figure" and a["scene"] == "XORImpossible"]
+    assert "made_by" not in record
+    np.testing.assert_array_equal(np.asarray(Image.open(still)), companion)
 
 
 def test_each_render_records_its_wall_and_cpu_time(rendered):

@@ -30,6 +30,22 @@ def assert_same_traces(a, b) -> None:
         np.testing.assert_array_equal(a[name], b[name], err_msg=name)
 
 
+def assert_replays_are_real_episodes(trace) -> None:
+    """The recorded episodes the CartPole scenes replay: the trained one is episode 0 of the final evaluation
+    (same start, same greedy policy, so the same length), each ends by a fall or at the time limit, and the
+    geometry is CartPole-v1's own."""
+    x_max, theta_max, half_pole, tau = trace["cartpole_geometry"]
+    assert (x_max, half_pole, tau) == (2.4, 0.5, 0.02) and theta_max == pytest.approx(12 * np.pi / 180)
+    assert len(trace["trained_act"]) == trace["eval_returns"][0]
+    for stage in ("untrained", "trained"):
+        obs, act = trace[f"{stage}_obs"], trace[f"{stage}_act"]
+        assert obs.shape == (len(act) + 1, 4) and set(np.unique(act)) <= {0, 1}
+        fell = abs(obs[-1, 0]) > x_max or abs(obs[-1, 2]) > theta_max
+        assert fell or len(act) == torch_rl.MAX_RETURN, stage
+        assert (np.abs(obs[:-1, 0]) <= x_max).all() and (np.abs(obs[:-1, 2]) <= theta_max).all(), stage
+    np.testing.assert_array_equal(trace["untrained_obs"][0], trace["trained_obs"][0])  # the same start
+
+
 def assert_numeric(trace) -> None:
     for name, array in trace.arrays.items():
         assert array.dtype.kind in "biuf", (name, array.dtype)
@@ -208,7 +224,8 @@ def test_dqn_stores_no_autoreset_step(monkeypatch) -> None:
 @pytest.mark.parametrize("variant", [pytest.param(v, marks=pytest.mark.slow) if v == "default" else v
                                      for v in sorted(dqn.VARIANTS)])
 def test_dqn_deterministic_and_finite(variant: str) -> None:
-    params = replace(DQN_SHORT, **dqn.VARIANTS[variant])
+    changes = {k: v for k, v in dqn.VARIANTS[variant].items() if k != "total_steps"}  # keep the short budget
+    params = replace(DQN_SHORT, **changes)
     a, b = dqn.run(params, seed=3), dqn.run(params, seed=3)
     assert_same_traces(a, b)
     assert_numeric(a)
@@ -220,6 +237,7 @@ def test_dqn_deterministic_and_finite(variant: str) -> None:
     assert a["q_online"].shape[1:] == (len(torch_rl.PROBE_STATES), 2)
     assert len(a["episode_return"]) == len(a["episode_end_step"]) > 0
     assert len(a["eval_returns"]) == torch_rl.EVAL_EPISODES
+    assert_replays_are_real_episodes(a)
     ages = a["sample_env_step"][:, None] - a["sample_stamp"]
     assert (ages >= 0).all()
     if variant == "no_target":
@@ -243,6 +261,7 @@ def test_ppo_deterministic_and_finite() -> None:
     a, b = ppo.run(PPO_SHORT, seed=3), ppo.run(PPO_SHORT, seed=3)
     assert_same_traces(a, b)
     assert_numeric(a)
+    assert_replays_are_real_episodes(a)
     assert METRIC_KEYS <= a.metrics.keys()
     iters = a.metrics["iterations"]
     assert iters == 4 and a.metrics["env_steps"] == 2_048

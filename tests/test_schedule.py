@@ -28,3 +28,53 @@ def test_untimed_jobs_first_then_the_longest(out):
     untimed = jobs[3:]
     assert order[:len(untimed)] == untimed  # never timed: may be long, so first
     assert order[len(untimed):] == [jobs[1], jobs[0], jobs[2]]  # then 50 s, 5 s, 0.5 s
+
+
+def _fake_job(out: Path, name: str, traces: tuple[str, ...]):
+    from pipeline.render import RenderJob
+
+    return RenderJob(name, Path("scenes/none.py"), name, "l", False, out / f"{name}.mp4",
+                     {"scene": name, "traces": {t: "key" for t in traces}}, {"kind": "scene", "chapter": 1})
+
+
+def test_one_job_graph_renders_start_when_their_traces_are_ready(out, monkeypatch):
+    """Traces and renders share the workers: a render whose trace is stored starts while another, slow trace is
+    still computing (not after every trace), and a render whose trace failed fails naming it."""
+    import threading
+    import time
+
+    from pipeline import render
+    from pipeline.errors import ComputeError
+
+    events: list[str] = []
+    lock = threading.Lock()
+
+    def note(event: str) -> None:
+        with lock:
+            events.append(event)
+
+    def fake_trace(job):
+        note(f"start {job.name}")
+        time.sleep({"slow.a": 1.0, "fast.b": 0.1, "bad.c": 0.05}[job.name])
+        note(f"end {job.name}")
+        if job.name == "bad.c":
+            raise ComputeError("sim bad.c failed: ValueError: boom")
+        return {"cached": False, "wall_s": 0.1, "key": "k"}
+
+    def fake_render(job, on_start, recheck):
+        note(f"render {job.label}")
+        return {"ok": True}
+
+    monkeypatch.setattr(render, "run_trace_job", fake_trace)
+    monkeypatch.setattr(render, "_started", fake_render)
+    jobs = [_fake_job(out, "uses_b", ("fast.b",)), _fake_job(out, "uses_a", ("slow.a",)),
+            _fake_job(out, "uses_c", ("bad.c",))]
+    traces = [render.TraceJob("slow.a"), render.TraceJob("fast.b"), render.TraceJob("bad.c")]
+    result = render.run_jobs(jobs, 2, traces=traces)
+
+    assert events.index("render uses_b") < events.index("end slow.a")  # did not wait for the slow trace
+    assert events.index("render uses_a") > events.index("end slow.a")
+    assert "render uses_c" not in events
+    assert "its trace bad.c failed" in result.failed["uses_c"]
+    assert "boom" in result.failed["trace bad.c"]
+    assert sorted(j.label for j in result.rendered) == ["uses_a", "uses_b"]

@@ -39,6 +39,7 @@ from manim.mobject.svg.svg_mobject import VMobjectFromSVGPath
 from manim.mobject.text.numbers import DecimalNumber
 from manim.mobject.text.text_mobject import MarkupText
 
+from scenes.kit.frames import draw_only_the_last_frame, save_frame_png, still_request
 from scenes.kit.palette import PALETTE
 from scenes.kit.text import CAPTION_SIZE, TITLE_SIZE, cjk
 from sims.trace import Trace
@@ -176,6 +177,7 @@ class BookScene(Scene):
 
     def setup(self) -> None:
         self.camera.background_color = PALETTE.background
+        draw_only_the_last_frame(self.renderer)
         self.screen_log: list[dict[str, Any]] = []
         self._logged: dict[int, Mobject] = {}  # id → mobject (kept alive so ids stay unique)
         self._caption: Text | None = None
@@ -287,6 +289,9 @@ class BookScene(Scene):
         path = os.environ.get("REEL_SCREENLOG")
         if path:
             write_screen_log(Path(path), type(self).__name__, self.now, self.screen_log)
+        still = still_request()
+        if still:  # the video's process draws the scene's still too: no second run of the scene
+            save_frame_png(self, *still)
 
 
 def write_screen_log(path: Path, scene: str, duration: float, entries: list[dict[str, Any]]) -> None:
