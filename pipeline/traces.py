@@ -49,7 +49,15 @@ class SimInfo:
     seed: int
 
     def module(self) -> Any:
-        return importlib.import_module(f"sims.{self.name}")
+        """The imported sim; the first call notes the sources it was loaded from (see ``loaded_sources``)."""
+        module = importlib.import_module(f"sims.{self.name}")
+        _LOADED_SOURCES.setdefault(self.name, source_closure(self.path))
+        return module
+
+
+# sim → the (path, sha256) closure its module was imported from, in this process. A long run (``reel sims a b``)
+# imports every sim up front; a file edited meanwhile would give a trace made by the old code under the new key.
+_LOADED_SOURCES: dict[str, list[tuple[str, str]]] = {}
 
 
 def _literal_assignments(path: Path) -> dict[str, Any]:
@@ -343,6 +351,9 @@ class TraceStore:
         except Exception as exc:  # a failing sim must name itself
             raise ComputeError(f"sim {spec.name} failed: {type(exc).__name__}: {exc}") from exc
         wall = time.perf_counter() - start
+        if spec.inputs()["sources"] != _LOADED_SOURCES.get(spec.sim):
+            raise ComputeError(f"sim {spec.name}: its source (sims/{spec.sim}.py or a module it imports) changed after "
+                               f"this process loaded it; nothing was stored, run the command again")
         atomic_write(npz, lambda f: np.savez_compressed(f, **trace.arrays))
         meta = {
             "sim": spec.sim,

@@ -124,11 +124,12 @@ def train(p: Params, use_baseline: bool, seed: int) -> dict[str, np.ndarray]:
         for t, (s, a) in enumerate(zip(states, actions)):
             adv = g[t] - (baseline[s] if use_baseline else 0.0)
             grad = -softmax(theta[s])
+            pi_before = -grad[RIGHT]
             grad[a] += 1.0  # ∇_θ[s] log π(a|s) = e_a − softmax(θ[s])
             theta[s] += p.lr * adv * grad
             if use_baseline:
                 baseline[s] += p.baseline_rate * (g[t] - baseline[s])
-            steps.append((ep, t, s, a, rewards[t], g[t], adv))
+            steps.append((ep, t, s, a, rewards[t], g[t], adv, pi_before, softmax(theta[s])[RIGHT]))
         returns[ep], lengths[ep] = sum(rewards), len(rewards)
         pi_right[ep + 1] = softmax(theta[:n])[:, RIGHT]
     if p.frozen_episode == p.episodes:
@@ -236,6 +237,8 @@ def run(params: Params, seed: int = SEED) -> Trace:
             f"{name}_step_reward": steps[:, 4].astype(np.float32),
             f"{name}_step_return": steps[:, 5].astype(np.float32),
             f"{name}_step_adv": steps[:, 6].astype(np.float32),
+            f"{name}_step_pi_before": steps[:, 7],  # π(→|s) of the step's state just before its update
+            f"{name}_step_pi_after": steps[:, 8],  # … and just after
             f"{name}_theta": res["theta"],
         })
     steps = sample["steps"]

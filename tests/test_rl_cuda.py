@@ -14,8 +14,8 @@ import pytest
 from pipeline.traces import cuda_present
 from sims import dqn, ppo
 
-pytestmark = pytest.mark.skipif(not cuda_present(), reason="no CUDA device on this machine: the cpu path is "
-                                                           "tested everywhere else, the cuda path only where it can run")
+pytestmark = pytest.mark.skipif(not cuda_present(), reason="no CUDA device on this machine: the cpu path is tested "
+                                "everywhere else, the cuda path only where it can run")
 
 DQN_SHORT = dict(total_steps=2_000, learning_starts=500, train_every=128, gradient_steps=16, target_every=32,
                  stop_when_solved=False)

@@ -98,3 +98,18 @@ def test_every_sim_follows_the_contract():
         for variant, overrides in module.VARIANTS.items():
             module.Params(**overrides)  # every preset is valid
         assert "manim" not in (info.path.read_text())
+
+
+def test_a_sim_edited_after_it_was_loaded_stores_nothing(out, monkeypatch):
+    """A long ``reel sims a b`` loads every sim up front: if one is edited meanwhile, its trace would be the old
+    code's output under the new source's key. The store refuses to write it."""
+    from pipeline import traces
+    from pipeline.errors import ComputeError
+
+    spec = TraceSpec("perceptron", "and", (("lr", 0.25),))
+    sim_info("perceptron").module()  # loaded now: its sources are noted
+    monkeypatch.setitem(traces._LOADED_SOURCES, "perceptron", [("sims/perceptron.py", "an older version")])
+    store = TraceStore()
+    with pytest.raises(ComputeError, match="changed after this process loaded it"):
+        store.ensure(spec)
+    assert not store.is_cached(spec)

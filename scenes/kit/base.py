@@ -9,7 +9,8 @@ put on screen, with the time it appears. The log is saved beside the render
 Traces come from ``REEL_TRACES`` (a JSON map ``{"sim.variant": "/abs/x.npz"}``
 set by the pipeline) or, when a scene is rendered with plain ``manim``, from
 the index the trace store keeps of the default traces. A scene never computes
-a trace and never imports the pipeline.
+a trace; from the pipeline it imports only the book's printed reference numbers
+(``pipeline.checks.chNN``), the same ones ``reel check`` compares against.
 """
 
 from __future__ import annotations
