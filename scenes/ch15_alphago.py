@@ -618,16 +618,16 @@ class SelfPlayFlywheel(BookScene):
         loss = tex(r"\ell=(z-v)^2-\boldsymbol{\pi}^{\top}\log\mathbf{p}+c\|\theta\|^2", 34).move_to([x + 0.3, ys[0], 0])
         names = ("(z-v)^2", r"-\boldsymbol{\pi}^{\top}\log\mathbf{p}", r"c\|\theta\|^2")
         terms = VGroup(*(tex(name, TEX_SIZE).next_to([x, y, 0], LEFT, buff=0) for name, y in zip(names, ys[1:])))
-        head = cjk("训练前 → 训练后", SMALL_SIZE, PALETTE.muted).next_to([x + 0.3, -0.82, 0], RIGHT, buff=0)
-        decay = mono(f"c = {plain(self.t.params['weight_decay'])}", SMALL_SIZE, PALETTE.muted)
+        head = VGroup(cjk("训练前 → 训练后", SMALL_SIZE, PALETTE.muted),
+                      mono(f"(c = {plain(self.t.params['weight_decay'])})", SMALL_SIZE, PALETTE.muted))
+        head.arrange(RIGHT, buff=0.15).next_to([x + 0.3, -0.82, 0], RIGHT, buff=0)
         self.loss_numbers = self.loss_values(None)
-        self.play(FadeIn(loss), FadeIn(terms), FadeIn(head), FadeIn(decay.next_to([x + 0.3, ys[3], 0], RIGHT, buff=0)),
-                  FadeIn(self.loss_numbers), run_time=1.0)
+        self.play(FadeIn(loss), FadeIn(terms), FadeIn(head), FadeIn(self.loss_numbers), run_time=1.0)
 
     def loss_values(self, g: int | None) -> VGroup:
-        """Beside (z − v)² and −πᵀ log p: generation g's value before → after its training (dashes before any)."""
+        """Beside each loss term: generation g's value before → after its training (dashes before any)."""
         t, group = self.t, VGroup()
-        for name, y in zip(("value_mse", "policy_ce"), self.LOSS_Y[1:]):
+        for name, y in zip(("value_mse", "policy_ce", "weight_term"), self.LOSS_Y[1:]):
             text = VGroup(mono("—", SMALL_SIZE, PALETTE.muted)) if g is None else VGroup(
                 mono(sig(t[f"{name}_before"][g], 3), SMALL_SIZE, PALETTE.muted), mono("→", SMALL_SIZE, PALETTE.muted),
                 mono(sig(t[name][g], 3), SMALL_SIZE, PALETTE.learned)).arrange(RIGHT, buff=0.12)

@@ -117,6 +117,11 @@ def loss_and_grads(
     return float(ce), float(mse), grads
 
 
+def weight_term(net: dict[str, np.ndarray], wd: float) -> float:
+    """c‖θ‖² as the loss has it: the weights (not the biases) of every layer."""
+    return float(wd * sum(np.sum(net[k] ** 2) for k in ("w1", "wp", "wv")))
+
+
 def train(
     net: dict[str, np.ndarray], batch: tuple[np.ndarray, ...], p: Params, mask: np.ndarray
 ) -> np.ndarray:
@@ -216,6 +221,7 @@ def run(params: Params, seed: int = SEED) -> Trace:
     root_visits = np.zeros((G + 1, p.max_add))  # search's visit share at total 0
     loss_curve = np.zeros((G, p.train_steps, 2))
     loss_before, loss_after = np.zeros((G, 2)), np.zeros((G, 2))
+    weight_before, weight_after = np.zeros(G), np.zeros(G)
     vs_prev, vs_random = np.zeros(G), np.zeros(G + 1)
     positions = np.zeros(G, dtype=np.int32)
     data: list[tuple[np.ndarray, ...]] = []
@@ -232,7 +238,9 @@ def run(params: Params, seed: int = SEED) -> Trace:
         data = (data + [self_play(evaluate, p, rng)])[-p.window:]
         batch = tuple(np.concatenate(parts) for parts in zip(*data))
         positions[g] = len(data[-1][0])
+        weight_before[g] = weight_term(net, p.weight_decay)
         loss_curve[g] = train(net, batch, p, mask)
+        weight_after[g] = weight_term(net, p.weight_decay)
         loss_before[g] = loss_curve[g, 0]
         loss_after[g] = loss_and_grads(net, batch, mask, 0.0)[:2]
         previous, evaluate = evaluate, evaluator(net, p, mask)
@@ -250,6 +258,8 @@ def run(params: Params, seed: int = SEED) -> Trace:
         value_mse=loss_after[:, 1],
         policy_ce_before=loss_before[:, 0],
         value_mse_before=loss_before[:, 1],
+        weight_term=weight_after,  # c‖θ‖², the loss's third term, after training …
+        weight_term_before=weight_before,  # … and before
         loss_curve=loss_curve,  # (G, train_steps, 2): CE and MSE at every Adam step
         positions=positions,
         win_rate_vs_prev=vs_prev,  # entry g: generation g + 1 against generation g

@@ -32,6 +32,7 @@ __all__ = [
     "make_envs",
     "evaluate",
     "record_episode",
+    "greedy_returns",
     "cartpole_geometry",
     "passes_check",
     "mlp",
@@ -47,6 +48,7 @@ MAX_RETURN = 500.0  # CartPole-v1's time limit
 # check uses a second, disjoint set so the final evaluation is not the one that stopped training.
 EVAL_SEED = 1_000_000
 CHECK_SEED = 2_000_000
+CURVE_SEED = 3_000_000  # the greedy learning curve's episodes (a third disjoint set)
 
 # Fixed CartPole states [x, ẋ, θ, θ̇] on which Q(s, ·) is tracked (θ > 0 leans right).
 PROBE_STATES = np.array(
@@ -151,6 +153,22 @@ def record_episode(policy: Callable[[np.ndarray], np.ndarray], seed: int = EVAL_
         done = terminated or truncated
     env.close()
     return np.array(states, dtype=np.float32), np.array(actions, dtype=np.int8)
+
+
+def greedy_returns(policy: Callable[[np.ndarray], np.ndarray], episodes: int, seed: int = CURVE_SEED) -> np.ndarray:
+    """Returns of ``episodes`` episodes under a deterministic ``policy``, all stepped at once on gymnasium's
+    numpy-vectorised CartPole (episode i reset with ``seed + i``): a cheap point on a greedy learning curve."""
+    envs = gym.make_vec(ENV_ID, num_envs=episodes, vectorization_mode="vector_entry_point")
+    obs, _ = envs.reset(seed=seed)
+    returns, running = np.zeros(episodes), np.ones(episodes, dtype=bool)
+    try:
+        while running.any():
+            obs, reward, terminated, truncated, _ = envs.step(np.asarray(policy(obs)))
+            returns += reward * running
+            running &= ~(terminated | truncated)
+    finally:
+        envs.close()
+    return returns
 
 
 def cartpole_geometry() -> np.ndarray:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -25,7 +26,7 @@ from pipeline.render import still_job
 from pipeline.traces import TraceSpec, TraceStore
 from sims.trace import Trace
 
-__all__ = ["Screen", "screen", "all_targets", "numbers_in", "media_dir", "STORE"]
+__all__ = ["Screen", "screen", "all_targets", "numbers_in", "media_dir", "adopt_traces", "STORE"]
 
 STORE = Path(__file__).resolve().parent.parent / "output" / "cache" / "test-dry-run"
 
@@ -93,6 +94,26 @@ def screen(target: str, *sets: str) -> Screen:
         log = dry_run(entry.path, entry.name, paths, media=media_dir())
         write_json_atomic(cached, log)
     return Screen(target, log, {name: Trace.load(path) for name, path in paths.items()})
+
+
+def adopt_traces(root: Path) -> int:
+    """Copy into the dry-run store the traces another store already holds (``root``: its ``cache/traces``), so
+    a trace computed for a render test is not trained a second time for the dry runs. Only complete traces are
+    copied (the store checks each one against its recorded checksum before use anyway); returns how many."""
+    own = STORE / "traces"
+    copied = 0
+    for meta in root.glob("*/*.json"):
+        npz = meta.with_suffix(".npz")
+        target = own / meta.parent.name / meta.name
+        if not npz.is_file() or target.is_file():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        for src in (npz, meta):  # the npz first: the json is what makes a trace look stored
+            tmp = target.parent / f".{src.name}.{os.getpid()}.tmp"
+            shutil.copyfile(src, tmp)
+            os.replace(tmp, target.with_suffix(src.suffix))
+        copied += 1
+    return copied
 
 
 def numbers_in(text: str) -> list[float]:

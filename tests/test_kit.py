@@ -65,8 +65,12 @@ def _changed_by(root, rel: str, old: str, new: str) -> set[str]:
 
 
 @pytest.mark.parametrize("module, users", [
-    ("scenes/kit/grids.py", {"ch03.Convolution", "ch03.Pooling", "ch03.Fig_LeNetFlow"}),
-    ("scenes/kit/charts.py", {"ch01.XORImpossible", "ch02.Backprop", "ch04.VanishingGradient", "ch04.LSTMConveyor"}),
+    ("scenes/kit/grids.py", {"ch03.Convolution", "ch03.Pooling", "ch03.Fig_LeNetFlow", "ch12.ValueDiffusion",
+                             "ch13.ReplayBuffer", "ch13.TargetNetwork", "ch13.CartPoleDQN"}),
+    ("scenes/kit/charts.py", {"ch01.XORImpossible", "ch02.Backprop", "ch04.VanishingGradient", "ch04.LSTMConveyor",
+                              "ch13.TargetNetwork", "ch13.CartPoleDQN", "ch14.PolicyShaping", "ch14.CartPolePPO",
+                              "ch15.MCTSGrowth", "ch15.SelfPlayFlywheel"}),
+    ("scenes/kit/cartpole.py", {"ch13.CartPoleDQN", "ch14.CartPolePPO"}),  # the two agents at work share one rig
 ])
 def test_editing_a_kit_module_re_renders_exactly_its_users(sandbox, module, users):
     """The heat-map helper's users re-render; PerceptronLine (no chart) and every title card do not."""

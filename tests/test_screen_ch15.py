@@ -155,13 +155,14 @@ def test_flywheel_shows_each_generations_losses_and_data(run):
     t = s.trace()
     texts = s.texts()
     for g in range(len(t["policy_ce"])):
-        for name in ("value_mse", "policy_ce"):
+        for name in ("value_mse", "policy_ce", "weight_term"):
             triple = [sig(t[f"{name}_before"][g], 3), "→", sig(t[name][g], 3)]
             assert any(texts[i:i + 3] == triple for i in range(len(texts))), (g, name, triple)
         assert f"{t['positions'][g]} 个局面" in texts
     p = t.meta["params"]
     assert f"{p['games_per_gen']} 局 · 每步搜索 {p['sims_per_move']} 次" in texts
-    assert f"c = {plain(p['weight_decay'])}" in texts
+    assert f"(c = {plain(p['weight_decay'])})" in texts
+    assert (t["weight_term"] > 0).all()
     caption_with(s, f"(z−v)² 从 {sig(t['value_mse_before'][0], 3)} 降到 {sig(t['value_mse'][0], 3)}")
     caption_with(s, f"第 1 代对第 0 代\n赢 {t['win_rate_vs_prev'][0]:.0%}，"
                     f"对随机玩家赢 {t['win_rate_vs_random'][1]:.0%}")
