@@ -294,3 +294,16 @@ def test_evaluate_is_deterministic_and_separately_seeded() -> None:
     assert len(a) == torch_rl.EVAL_EPISODES and len(set(a.tolist())) > 1  # different start states
     random_like = torch_rl.evaluate(lambda obs: np.zeros(len(obs), dtype=int))
     assert random_like.mean() < 20
+
+
+def test_device_auto_is_resolved_and_recorded(out) -> None:
+    """``--device auto`` trains on cuda when present, else cpu, and the trace says which it used: in its
+    metrics and in the inputs its key was computed from."""
+    from pipeline.traces import TraceSpec, TraceStore
+    from sims.torch_setup import pick_device
+
+    expected = str(pick_device("auto"))
+    spec = TraceSpec("ppo", "default", (("device", "auto"), ("stop_when_solved", False), ("total_steps", 1024)))
+    result = TraceStore().ensure(spec)
+    assert result.meta["metrics"]["device"] == expected
+    assert result.meta["inputs"]["device"] == expected

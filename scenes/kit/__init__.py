@@ -15,5 +15,7 @@ heat-map scenes and nothing else. This file stays empty on purpose.
 ``legends``    ``legend_row``, ``legend_column``, ``swatch``
 ``counters``   ``CounterPanel`` (corner counters), ``scrub`` (replay a run)
 ``shapes``     ``arrow_between``
+``cartpole``   ``cartpole`` / ``pose``: CartPole-v1 drawn from recorded states
+``frames``     a still drawn from the video's own run; still-only runs draw once
 =============  ================================================================
 """
