@@ -113,21 +113,29 @@ class Reporter:
             self.console.print(message, highlight=False)
 
 
-def ensure_traces(names: Iterable[str], overrides: dict[str, dict[str, Any]], reporter: Reporter,
-                  report: Report) -> dict[str, tuple[str, Path]]:
-    """Compute every trace the scenes need (cache hits are free)."""
+def checked_specs(names: Iterable[str], overrides: dict[str, dict[str, Any]]) -> dict[str, TraceSpec]:
+    """A spec per trace name, in order; every sim and parameter set is checked before any work starts."""
     store = TraceStore()
     names = sorted(set(names))
     known = discover_sims()
     for name in names:
         if name.partition(".")[0] not in known:
             raise UsageError(f"a scene reads trace {name!r}, but sims/ has no such sim")
-    for name in names:  # every parameter set is checked before any trace is computed
-        store.params(TraceSpec.from_name(name, overrides))
-    task = reporter.task("traces", len(names))
+    specs = {name: TraceSpec.from_name(name, overrides) for name in names}
+    for spec in specs.values():
+        store.params(spec)
+    return specs
+
+
+def ensure_traces(names: Iterable[str], overrides: dict[str, dict[str, Any]], reporter: Reporter,
+                  report: Report) -> dict[str, tuple[str, Path]]:
+    """Compute every trace the scenes need (cache hits are free)."""
+    store = TraceStore()
+    specs = checked_specs(names, overrides)
+    task = reporter.task("traces", len(specs))
     found = {}
-    for name in names:
-        result = store.ensure(TraceSpec.from_name(name, overrides))
+    for name, spec in specs.items():
+        result = store.ensure(spec)
         if not result.cached:
             report.traces_computed.append(name)
             reporter.log(f"computed {name} in {result.meta['wall_s']:.2f} s")
@@ -143,14 +151,7 @@ def plan_traces(names: Iterable[str], overrides: dict[str, dict[str, Any]]
     Nothing is computed here, but every sim and parameter set is checked, so bad input stops all work.
     """
     store = TraceStore()
-    names = sorted(set(names))
-    known = discover_sims()
-    for name in names:
-        if name.partition(".")[0] not in known:
-            raise UsageError(f"a scene reads trace {name!r}, but sims/ has no such sim")
-    specs = {name: TraceSpec.from_name(name, overrides) for name in names}
-    for spec in specs.values():
-        store.params(spec)
+    specs = checked_specs(names, overrides)
     found, todo = {}, []
     for name, spec in specs.items():
         key = spec.key()
