@@ -122,19 +122,38 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "…"
 
 
+def _use_theme(name: str | None) -> None:
+    """``--theme``: checked here (one line, exit 2), then passed on as ``REEL_THEME`` (render processes inherit it)."""
+    if name is None:
+        return
+    from pipeline.errors import closest
+    from pipeline.paths import THEMES
+
+    if name not in THEMES:
+        raise UsageError(f"unknown theme {name!r}; {closest(name, THEMES)}")
+    os.environ["REEL_THEME"] = name
+
+
+theme_option = click.option("--theme", "theme_name", metavar="dark|light", default=None,
+                            help="palette (default: REEL_THEME, else dark); a theme has its own output folder")
+
+
 @main.command()
 @click.argument("targets", nargs=-1)
 @quality_option
 @jobs_option
 @click.option("--force", is_flag=True, help="re-render even if up to date")
 @set_option
+@theme_option
 @quiet_option
 @handled
-def render(targets: tuple[str, ...], quality: str, jobs: int, force: bool, sets: tuple[str, ...], quiet: bool) -> None:
+def render(targets: tuple[str, ...], quality: str, jobs: int, force: bool, sets: tuple[str, ...],
+           theme_name: str | None, quiet: bool) -> None:
     """Compute traces, render scenes and stills, assemble chapter videos.
 
     TARGET is ch01, ch01.PerceptronLine or PerceptronLine; none means everything.
     """
+    _use_theme(theme_name)
     from pipeline.build import render as build_render
 
     report = build_render(targets, quality, jobs, force, sets, quiet)
@@ -146,10 +165,13 @@ def render(targets: tuple[str, ...], quality: str, jobs: int, force: bool, sets:
 @jobs_option
 @click.option("--force", is_flag=True, help="re-render even if up to date")
 @set_option
+@theme_option
 @quiet_option
 @handled
-def figure(targets: tuple[str, ...], jobs: int, force: bool, sets: tuple[str, ...], quiet: bool) -> None:
-    """Regenerate still PNG(s) (1080p) only, into output/figures/."""
+def figure(targets: tuple[str, ...], jobs: int, force: bool, sets: tuple[str, ...], theme_name: str | None,
+           quiet: bool) -> None:
+    """Regenerate still PNG(s) (1080p) only, into output/figures/ (--theme light: output/light/figures/)."""
+    _use_theme(theme_name)
     from pipeline.build import figures
 
     report = figures(targets, jobs, force, sets, quiet)
@@ -173,6 +195,51 @@ def preview(target: str, force: bool, sets: tuple[str, ...], quiet: bool) -> Non
     if not quiet:
         click.echo(report.summary(), err=True)
     click.echo(str(path))
+
+
+@main.command("export")
+@click.argument("target", metavar="web|slides|epub")
+@click.argument("chapters", nargs=-1)
+@click.option("-q", "--quality", type=click.Choice(["l", "m", "h", "p", "k"]), default=None,
+              help="which rendered videos (default: the quality most of the chapters' scenes are rendered at)")
+@click.option("--gif", is_flag=True, help="web: also a palette-optimised GIF per scene")
+@click.option("--burn-in", is_flag=True, help="web: also each video with its captions drawn in (MP4)")
+@click.option("--pptx", is_flag=True, help="slides: also a PowerPoint file per deck")
+@theme_option
+@handled
+def export_cmd(target: str, chapters: tuple[str, ...], quality: str | None, gif: bool, burn_in: bool, pptx: bool,
+               theme_name: str | None) -> None:
+    """Gallery (web), reveal.js decks (slides) or EPUB 3 (epub) from what is rendered, with WebVTT captions.
+
+    CHAPTERS: ch01 … (default: every chapter with an implemented scene). Reads output/manifest.json and
+    never renders: a scene not rendered yet is named with the command that renders it (exit status 2).
+    """
+    from pipeline.errors import closest
+    from pipeline.export import FORMATS
+
+    if target not in FORMATS:
+        raise UsageError(f"unknown export format {target!r}; {closest(target, FORMATS)}")
+    if gif and target != "web" or burn_in and target != "web":
+        raise UsageError(f"--gif and --burn-in are options of `reel export web`, not of {target}")
+    if pptx and target != "slides":
+        raise UsageError(f"--pptx is an option of `reel export slides`, not of {target}")
+    _use_theme(theme_name)
+    from pipeline.export import load_book
+
+    book = load_book(chapters, quality)
+    if target == "web":
+        from pipeline.export.web import export_web
+
+        work = export_web(book, gif=gif, burn_in=burn_in)
+    elif target == "slides":
+        from pipeline.export.slides import export_slides
+
+        work = export_slides(book, pptx=pptx)
+    else:
+        from pipeline.export.epub import export_epub
+
+        work = export_epub(book, "book" if not chapters else "-".join(c.chapter.tag for c in book.chapters))
+    click.echo(work.summary())
 
 
 @main.command()

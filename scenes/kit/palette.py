@@ -44,17 +44,18 @@ DARK = Palette(
     error="#ff5c5c",
 )
 
+# Every text colour is ≥ 4.5:1 on the background (WCAG AA; tests/test_theme.py checks both themes).
 LIGHT = Palette(
     background="#ffffff",
     text="#1d1f23",
     muted="#6b717a",
     grid="#d9dde3",
-    positive="#d9822b",
+    positive="#a9631e",
     negative="#2f6fb3",
     forward="#2f6fb3",
-    backward="#d2492a",
-    learned="#2e9e50",
-    highlight="#b8860b",
+    backward="#cc4729",
+    learned="#278443",
+    highlight="#966d09",
     error="#c62828",
 )
 

@@ -1,0 +1,104 @@
+"""A tiny rendered output for the export tests, made with ffmpeg test sources in seconds (no manim).
+
+Chapter 1's two scenes (4 s and 3 s, 320×180 at 15 fps) with screen logs holding caption cues, their
+stills and the chapter's two diagram figures, a 1 s title card, all published through the pipeline's own
+``publish`` (so records and the manifest are the real ones), then the chapter and book videos assembled
+by ``pipeline.assemble``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+SIZE, RATE = "320x180", 15
+SCENES = {"PerceptronLine": (4.0, "testsrc"), "XORImpossible": (3.0, "testsrc2")}
+FIGURES = {"Fig_XORLayout": "D01.1", "Fig_ANDLayout": "D01.2"}
+TITLE_S = 1.0
+CAPTIONS = {
+    "PerceptronLine": [(0.5, 2.0, "感知机：一条直线\n把两类点分开"), (2.0, 3.8, "权重 w 与偏置 b <更新> & 收敛")],
+    "XORImpossible": [(0.2, 1.5, "异或：没有一条直线能分开"), (1.5, None, "最好的直线也错一个点")],
+}
+
+
+def ffmpeg(*args: str) -> None:
+    subprocess.run(["ffmpeg", "-v", "error", "-y", *args], check=True, capture_output=True)
+
+
+def make_video(path: Path, source: str, seconds: float) -> None:
+    ffmpeg("-f", "lavfi", "-i", f"{source}=size={SIZE}:rate={RATE}:duration={seconds}", "-c:v", "libx264",
+           "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", str(RATE), str(path))
+
+
+def make_png(path: Path, source: str = "testsrc", size: str = "640x360") -> None:
+    ffmpeg("-f", "lavfi", "-i", f"{source}=size={size}:rate=1:duration=1", "-frames:v", "1", str(path))
+
+
+def screen_log(scene: str, duration: float, cues: list[tuple]) -> dict:
+    entries = [{"t": 0.0, "kind": "text", "text": f"第1章 · {scene}"}]
+    for start, end, text in cues:
+        entries.append({"t": start, "kind": "caption", "text": text, **({"end": end} if end is not None else {})})
+    return {"scene": scene, "duration_s": duration, "entries": entries}
+
+
+def publish_scene(name: str, seconds: float, source: str, tmp: Path, key: str = "v1") -> None:
+    from pipeline.artifacts import publish
+    from pipeline.paths import output_dir
+
+    here = output_dir()
+    video = here / "scenes/480p15/ch01" / f"{name}.mp4"
+    log = video.with_name(f"{name}.screen.json")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text(json.dumps(screen_log(name, seconds, CAPTIONS[name]), ensure_ascii=False), encoding="utf-8")
+    src = tmp / f"{name}-{key}.mp4"
+    make_video(src, source, seconds)
+    publish(src, video, f"{name}-{key}", kind="scene", chapter=1, scene=name, quality="480p15", duration_s=seconds,
+            screen_log=str(log.relative_to(here)))
+    still = here / "figures/ch01" / f"{name}.png"
+    src = tmp / f"{name}-{key}.png"
+    make_png(src, source)
+    still.parent.mkdir(parents=True, exist_ok=True)
+    still.with_name(f"{name}.screen.json").write_text(log.read_text(encoding="utf-8"), encoding="utf-8")
+    publish(src, still, f"{name}-still-{key}", kind="figure", chapter=1, scene=name, quality="1080p60",
+            screen_log=str(still.with_name(f"{name}.screen.json").relative_to(here)))
+
+
+def assemble(tmp: Path) -> None:
+    """Title card (published as the pipeline keeps it), chapter video, book video, manifest."""
+    from pipeline.artifacts import publish, write_manifest
+    from pipeline.assemble import assemble_book, assemble_chapter
+    from pipeline.paths import cache_dir, theme
+    from pipeline.registry import CHAPTERS
+
+    card = cache_dir() / "titlecards" / theme() / "480p15" / "ch01.mp4"
+    if not card.is_file():
+        src = tmp / "card.mp4"
+        ffmpeg("-f", "lavfi", "-i", f"color=c=0x0f1115:size={SIZE}:rate={RATE}:duration={TITLE_S}", "-c:v",
+               "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", str(RATE), str(src))
+        publish(src, card, "card", kind="titlecard", chapter=1, quality="480p15")
+    assert assemble_chapter(CHAPTERS[0], card, "l") in ("assembled", "fresh")
+    assert assemble_book([CHAPTERS[0]], "l") in ("assembled", "fresh")
+    write_manifest()
+
+
+def make_output(tmp: Path) -> None:
+    """Everything chapter 1 needs, into the output root that ``REEL_OUTPUT`` names."""
+    from pipeline.artifacts import publish
+    from pipeline.paths import output_dir
+
+    tmp.mkdir(parents=True, exist_ok=True)
+    for name, (seconds, source) in SCENES.items():
+        publish_scene(name, seconds, source, tmp)
+    for name, diagram in FIGURES.items():
+        src = tmp / f"{name}.png"
+        make_png(src, "smptebars")
+        figure = output_dir() / "figures/ch01" / f"{name}.png"
+        log = figure.with_name(f"{name}.screen.json")
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(json.dumps({"scene": name, "duration_s": 0, "entries": [
+            {"t": 0, "kind": "text", "text": "异或的四个点"}, {"t": 0, "kind": "text", "text": "x₁"}]},
+            ensure_ascii=False), encoding="utf-8")
+        publish(src, figure, name, kind="figure", chapter=1, scene=name, quality="1080p60", diagram=diagram,
+                screen_log=str(log.relative_to(output_dir())))
+    assemble(tmp)
