@@ -9,7 +9,8 @@ STAMP := $(VENV)/.installed
 Q ?= m
 JOBS ?= $(shell nproc)
 APT_PACKAGES := ffmpeg libcairo2-dev libpango1.0-dev pkg-config fonts-noto-cjk texlive-latex-base \
-	texlive-latex-extra texlive-fonts-recommended dvisvgm
+	texlive-latex-extra texlive-fonts-recommended dvisvgm \
+	chromium epubcheck
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup apt render test test-fast clean
@@ -36,11 +37,11 @@ render: setup
 	$(BIN)/reel render -q $(Q) --jobs $(JOBS)
 
 test: setup
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(JOBS) --dist loadfile
 
 # The edit loop: everything but real renders and long training runs, in under a minute.
 test-fast: setup
-	$(BIN)/python -m pytest -q -m "not render and not slow"
+	$(BIN)/python -m pytest -q -n $(JOBS) --dist loadfile -m "not render and not slow"
 
 clean:
 	$(BIN)/reel clean --all

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -21,12 +20,13 @@ from pipeline.artifacts import write_json_atomic
 from pipeline.build import parse_sim_overrides
 from pipeline.dryrun import dry_run
 from pipeline.hashing import digest
+from pipeline.paths import MARKER
 from pipeline.registry import entries, resolve_targets
 from pipeline.render import still_job
 from pipeline.traces import TraceSpec, TraceStore
 from sims.trace import Trace
 
-__all__ = ["Screen", "screen", "all_targets", "numbers_in", "media_dir", "adopt_traces", "STORE"]
+__all__ = ["Screen", "screen", "all_targets", "numbers_in", "media_dir", "shared_trace_store", "stored", "STORE"]
 
 STORE = Path(__file__).resolve().parent.parent / "output" / "cache" / "test-dry-run"
 
@@ -96,24 +96,21 @@ def screen(target: str, *sets: str) -> Screen:
     return Screen(target, log, {name: Trace.load(path) for name, path in paths.items()})
 
 
-def adopt_traces(root: Path) -> int:
-    """Copy into the dry-run store the traces another store already holds (``root``: its ``cache/traces``), so
-    a trace computed for a render test is not trained a second time for the dry runs. Only complete traces are
-    copied (the store checks each one against its recorded checksum before use anyway); returns how many."""
+def stored(name: str) -> Trace:
+    """A trace at its defaults (``"sim.variant"``) from the dry-run store: computed once per test run, then shared by
+    the sims' tests, the dry runs and the render tests."""
+    return TraceStore(STORE / "traces").load(TraceSpec.from_name(name))
+
+
+def shared_trace_store(output: Path) -> None:
+    """Make ``output``'s trace cache the dry-run store's (a link), so a render test and the dry runs train each
+    trace once between them; the store's per-trace file lock serialises the two when they ask at the same time."""
     own = STORE / "traces"
-    copied = 0
-    for meta in root.glob("*/*.json"):
-        npz = meta.with_suffix(".npz")
-        target = own / meta.parent.name / meta.name
-        if not npz.is_file() or target.is_file():
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        for src in (npz, meta):  # the npz first: the json is what makes a trace look stored
-            tmp = target.parent / f".{src.name}.{os.getpid()}.tmp"
-            shutil.copyfile(src, tmp)
-            os.replace(tmp, target.with_suffix(src.suffix))
-        copied += 1
-    return copied
+    own.mkdir(parents=True, exist_ok=True)
+    output.mkdir(parents=True, exist_ok=True)
+    (output / MARKER).write_text("reel test output\n", encoding="utf-8")  # ours, as reel would mark it
+    (output / "cache").mkdir()
+    (output / "cache" / "traces").symlink_to(own, target_is_directory=True)
 
 
 def numbers_in(text: str) -> list[float]:

@@ -65,11 +65,16 @@ def _changed_by(root, rel: str, old: str, new: str) -> set[str]:
 
 
 @pytest.mark.parametrize("module, users", [
-    ("scenes/kit/grids.py", {"ch03.Convolution", "ch03.Pooling", "ch03.Fig_LeNetFlow", "ch12.ValueDiffusion",
-                             "ch13.ReplayBuffer", "ch13.TargetNetwork", "ch13.CartPoleDQN"}),
+    ("scenes/kit/grids.py", {"ch03.Convolution", "ch03.Pooling", "ch03.Fig_LeNetFlow", "ch05.FeaturePyramid",
+                             "ch07.Bottleneck", "ch07.SoftAlignment", "ch07.Fig_BottleneckToAttention",
+                             "ch08.QKVAttention", "ch08.PositionalEncoding", "ch10.MaskShapes", "ch10.Fig_GPTvsBERT",
+                             "ch10.Fig_PretrainRoutes", "ch12.ValueDiffusion", "ch13.ReplayBuffer",
+                             "ch13.TargetNetwork", "ch13.CartPoleDQN"}),
     ("scenes/kit/charts.py", {"ch01.XORImpossible", "ch02.Backprop", "ch04.VanishingGradient", "ch04.LSTMConveyor",
-                              "ch13.TargetNetwork", "ch13.CartPoleDQN", "ch14.PolicyShaping", "ch14.CartPolePPO",
-                              "ch15.MCTSGrowth", "ch15.SelfPlayFlywheel"}),
+                              "ch07.Bottleneck", "ch07.SoftAlignment", "ch08.PositionalEncoding", "ch09.ReLUGate",
+                              "ch09.Residual", "ch09.BatchNormScene", "ch09.AdamTrajectory", "ch13.TargetNetwork",
+                              "ch13.CartPoleDQN", "ch14.PolicyShaping", "ch14.CartPolePPO", "ch15.MCTSGrowth",
+                              "ch15.SelfPlayFlywheel", "ch16.TokenAsTrajectory"}),
     ("scenes/kit/cartpole.py", {"ch13.CartPoleDQN", "ch14.CartPolePPO"}),  # the two agents at work share one rig
 ])
 def test_editing_a_kit_module_re_renders_exactly_its_users(sandbox, module, users):

@@ -1,8 +1,15 @@
-"""Chapters 2–4 and 12–15 render through the CLI: each scene a 20–60 s video, every scene and figure a 1080p
-still, every chapter assembled.
+"""Chapters render through the CLI: each scene a 20–60 s video, every scene and figure a 1080p still, every
+chapter assembled.
 
-One low-quality ``reel render ch02 … ch15`` into a private output folder serves every test here (chapter 1 has
-its own, more thorough, test in test_render.py). Its traces are computed in the same job graph as the renders.
+One low-quality ``reel render`` of a few chapters into a private output folder serves every test here (chapter 1
+has its own, more thorough, test in test_render.py). The set is chosen for cost: short chapters that together use
+every kind of job (numpy and torch traces, scenes, stills of scenes and of diagram figures, title cards, chapter
+assembly); every other scene and figure is covered by its dry run (test_screen_all.py, test_screen_chNN.py),
+which runs its whole ``construct()`` without drawing frames.
+
+The render's traces are computed in the same job graph as its renders, in the dry-run tests' trace store
+(``shared_trace_store``): a trace either side needs is trained once per test run, and when the two run at the
+same time (pytest-xdist) the store's per-trace lock makes the second one wait for it.
 """
 
 from __future__ import annotations
@@ -13,24 +20,22 @@ import pytest
 
 from conftest import assert_still_has_content, assert_video_has_content, reel
 from pipeline.media import probe, probe_duration
-from screenlog import adopt_traces
+from screenlog import shared_trace_store
 
 pytestmark = pytest.mark.render
 
-SCENES = [("ch02", "Backprop"), ("ch03", "Convolution"), ("ch03", "Pooling"),
-          ("ch04", "VanishingGradient"), ("ch04", "LSTMConveyor"),
-          ("ch12", "ValueDiffusion"), ("ch13", "ReplayBuffer"), ("ch13", "TargetNetwork"), ("ch13", "CartPoleDQN"),
-          ("ch14", "PolicyShaping"), ("ch14", "BaselineVariance"), ("ch14", "CartPolePPO"),
-          ("ch15", "MCTSGrowth"), ("ch15", "SelfPlayFlywheel")]
+SCENES = [("ch02", "Backprop"), ("ch03", "Convolution"), ("ch03", "Pooling"), ("ch06", "Parallelogram"),
+          ("ch10", "MaskShapes"), ("ch12", "ValueDiffusion")]
 CHAPTERS = sorted({chapter for chapter, _ in SCENES})
-FIGURES = [("ch02", "Fig_ForwardBackward"), ("ch03", "Fig_LeNetFlow"), ("ch04", "Fig_RNNvsLSTM")]
+FIGURES = [("ch02", "Fig_ForwardBackward"), ("ch03", "Fig_LeNetFlow"), ("ch06", "Fig_WordParallelogram"),
+           ("ch10", "Fig_GPTvsBERT"), ("ch10", "Fig_PretrainRoutes")]
 
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory) -> Path:
     output = tmp_path_factory.mktemp("chapters") / "output"
+    shared_trace_store(output)
     reel("render", *CHAPTERS, "-q", "l", "--jobs", "2", env={"REEL_OUTPUT": str(output)}, check=True)
-    adopt_traces(output / "cache" / "traces")  # the dry-run tests read the same traces: train them once
     return output
 
 

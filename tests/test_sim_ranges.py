@@ -18,7 +18,10 @@ from pipeline.traces import check_range, cuda_present, discover_sims, parse_inte
 
 SIMS = sorted(discover_sims())
 EXPECTED_SIMS = {"perceptron", "backprop", "convolution", "recurrent", "gridworld", "dqn_grid", "dqn", "ppo",
-                 "reinforce", "mcts", "selfplay"}
+                 "reinforce", "mcts", "selfplay", "enablers", "depth_gradients", "batchnorm", "optimizers",
+                 "scaling_table", "scaling_sweep", "rlhf", "self_attention", "positional", "pretrain",
+                 "word2vec", "seq2seq", "additive_attention",
+                 "alexnet_shapes", "sobel_filters", "feature_maps", "grpo", "timeline"}
 
 
 def declared_ranges(sim: str) -> dict:
@@ -87,6 +90,19 @@ CROSS_CHECKS = [
     ("dqn_grid", {"buffer_size": 16}, ["buffer_size", "batch"]),
     ("dqn", {"total_steps": 1000}, ["total_steps", "learning_starts", "train_every"]),
     ("dqn", {"buffer_size": 64}, ["batch_size", "buffer_size"]),
+    ("batchnorm", {"probe_layer": 9}, ["probe_layer", "hidden_layers"]),
+    ("batchnorm", {"batch": 2000}, ["batch", "points"]),
+    ("enablers", {"warmup": 199}, ["warmup", "adam_steps"]),
+    ("optimizers", {"sgd_lr_min": 0.1}, ["sgd_lr_min", "sgd_lr_max"]),
+    ("self_attention", {"d_model": 10, "n_heads": 4}, ["d_model", "n_heads"]),
+    ("positional", {"length": 8, "max_offset": 8}, ["max_offset", "length"]),
+    ("pretrain", {"d_model": 30, "n_heads": 4}, ["d_model", "n_heads"]),
+    ("seq2seq", {"min_len": 9, "max_len": 8}, ["min_len", "max_len"]),
+    ("seq2seq", {"p_pair": 0.8, "p_noun": 0.3}, ["p_pair", "p_noun"]),
+    ("seq2seq", {"checkpoints": 5, "steps": 3}, ["checkpoints", "steps"]),
+    ("additive_attention", {"near_key": 5}, ["near_key", "n_keys"]),
+    ("feature_maps", {"crop": 30}, ["crop", "stages"]),
+    ("sobel_filters", {"active": 9}, ["active", "n_filters"]),
 ]
 
 

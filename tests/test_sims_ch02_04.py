@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from pipeline.checks import ch02, ch03, ch04
+from screenlog import stored
 from sims import backprop, convolution, recurrent
 from sims.trace import Trace
 
@@ -149,8 +150,8 @@ def test_convolution_reference() -> None:
 
 @pytest.fixture(scope="module")
 def rec() -> Trace:
-    """The default run: ~40 s of training, so only slow tests use it."""
-    return recurrent.run(recurrent.Params())
+    """The default run (~40 s of training, so only slow tests use it), shared with the dry runs through their store."""
+    return stored("recurrent.default")
 
 
 def test_decay_table() -> None:
