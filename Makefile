@@ -37,11 +37,11 @@ render: setup
 	$(BIN)/reel render -q $(Q) --jobs $(JOBS)
 
 test: setup
-	$(BIN)/python -m pytest -q -n $(JOBS) --dist loadfile
+	$(BIN)/python -m pytest -q -n $(JOBS) --dist loadgroup
 
 # The edit loop: everything but real renders and long training runs, in under a minute.
 test-fast: setup
-	$(BIN)/python -m pytest -q -n $(JOBS) --dist loadfile -m "not render and not slow"
+	$(BIN)/python -m pytest -q -n $(JOBS) --dist loadgroup -m "not render and not slow"
 
 clean:
 	$(BIN)/reel clean --all

@@ -14,8 +14,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def pytest_collection_modifyitems(config, items) -> None:
-    """The render tests first: under pytest-xdist (``make test`` runs ``-n 2 --dist loadfile``) each file goes to one
-    worker in this order, so the longest files start at once instead of leaving one worker busy at the end."""
+    """The render tests first: under pytest-xdist (``make test`` runs ``-n N --dist loadgroup``) tests go to the
+    workers in this order (a file marked ``xdist_group`` as a whole, any other test on its own), so the longest
+    jobs start at once instead of leaving one worker busy at the end."""
     items.sort(key=lambda item: item.get_closest_marker("render") is None)  # stable: files keep their own order
 
 

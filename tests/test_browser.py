@@ -21,7 +21,8 @@ from export_fixture import make_output
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no system Chromium (apt-get install chromium)")
+pytestmark = [pytest.mark.skipif(CHROMIUM is None, reason="no system Chromium (apt-get install chromium)"),
+              pytest.mark.xdist_group("test_browser")]  # one worker: the exported site is built once
 
 
 @pytest.fixture(scope="module")

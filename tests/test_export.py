@@ -18,6 +18,8 @@ import pytest
 from conftest import reel
 from export_fixture import CAPTIONS, TITLE_S, assemble, make_output, publish_scene
 
+pytestmark = pytest.mark.xdist_group("test_export")  # one worker: its module fixtures are built once
+
 EPUBCHECK_JAR = Path("/usr/share/java/epubcheck.jar")
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import assert_still_has_content, assert_video_has_content, reel
 
-pytestmark = pytest.mark.render
+pytestmark = [pytest.mark.render, pytest.mark.xdist_group("test_render")]  # one worker: one render
 
 
 def ffprobe(path: Path) -> dict:

@@ -22,7 +22,7 @@ from conftest import assert_still_has_content, assert_video_has_content, reel
 from pipeline.media import probe, probe_duration
 from screenlog import shared_trace_store
 
-pytestmark = pytest.mark.render
+pytestmark = [pytest.mark.render, pytest.mark.xdist_group("test_scenes")]  # one worker: one render
 
 SCENES = [("ch02", "Backprop"), ("ch03", "Convolution"), ("ch03", "Pooling"), ("ch06", "Parallelogram"),
           ("ch10", "MaskShapes"), ("ch12", "ValueDiffusion")]
