@@ -306,8 +306,8 @@ class Residual(BookScene):
 
         scrub(self, [curves], 1, n - 1, 4.0)
         ends = VGroup(end_label(chart, 1, plain_g[0], sci(plain_g[0]), GRAD, side=UP),
-                      end_label(chart, 1, res_g[0], fixed(res_g[0], 2), RELU_COLOR, side=DOWN))
-        ends[0][1].shift(0.25 * UP + 0.5 * RIGHT)  # above its line, clear of the axis
+                      end_label(chart, 1, res_g[0], fixed(res_g[0], 2), RELU_COLOR, side=DOWN + RIGHT))
+        ends[0][1].shift(0.6 * UP + 0.8 * RIGHT)  # above its line, clear of the axis
         ends[1][1].shift(0.3 * RIGHT)
         legend = legend_column([(swatch(RELU_COLOR), "残差：x + F(x)"), (swatch(GRAD), "普通：只有 F(x)")])
         legend.next_to(chart.c2p(n, 0), UP + LEFT, buff=0.3)  # under the plain curve's climb: empty there

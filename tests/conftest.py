@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -13,10 +14,31 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+CHAPTER_FILE = re.compile(r"test_(?:screen|sims)_ch(\d\d)(?:_(\d\d))?")  # test_sims_ch02_04.py → ch04
+
+
+def chapter_group(item: pytest.Item) -> str | None:
+    """The chapter a test works on, if it is one chapter's: its file's, or (test_screen_all) its target's."""
+    target = getattr(item, "callspec", None) and item.callspec.params.get("target")
+    if isinstance(target, str) and re.match(r"ch\d\d\.", target):
+        return target[:4]
+    found = CHAPTER_FILE.search(item.path.name)
+    return f"ch{found.group(2) or found.group(1)}" if found else None  # a file of several chapters: its last
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
 def pytest_collection_modifyitems(config, items) -> None:
-    """The render tests first: under pytest-xdist (``make test`` runs ``-n N --dist loadgroup``) tests go to the
-    workers in this order (a file marked ``xdist_group`` as a whole, any other test on its own), so the longest
-    jobs start at once instead of leaving one worker busy at the end."""
+    """Spread the suite over pytest-xdist's workers (``make test``: ``-n N --dist loadgroup``) without doing work twice.
+
+    A chapter's tests (its sims' tests, its screen tests, its scenes' dry runs) form one group, so one worker trains
+    its traces and keeps its dry-run logs in memory while another worker does another chapter. The render and export
+    files are groups of their own (their module fixtures render once). The render tests go first, so the longest
+    job starts at once instead of leaving one worker busy at the end.
+    """
+    for item in items:
+        group = chapter_group(item)
+        if group and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(group))
     items.sort(key=lambda item: item.get_closest_marker("render") is None)  # stable: files keep their own order
 
 

@@ -24,11 +24,11 @@ from screenlog import shared_trace_store
 
 pytestmark = [pytest.mark.render, pytest.mark.xdist_group("test_scenes")]  # one worker: one render
 
-SCENES = [("ch02", "Backprop"), ("ch03", "Convolution"), ("ch03", "Pooling"), ("ch06", "Parallelogram"),
-          ("ch10", "MaskShapes"), ("ch12", "ValueDiffusion")]
+SCENES = [("ch02", "Backprop"), ("ch03", "Convolution"), ("ch03", "Pooling"), ("ch10", "MaskShapes"),
+          ("ch12", "ValueDiffusion")]
 CHAPTERS = sorted({chapter for chapter, _ in SCENES})
-FIGURES = [("ch02", "Fig_ForwardBackward"), ("ch03", "Fig_LeNetFlow"), ("ch06", "Fig_WordParallelogram"),
-           ("ch10", "Fig_GPTvsBERT"), ("ch10", "Fig_PretrainRoutes")]
+FIGURES = [("ch02", "Fig_ForwardBackward"), ("ch03", "Fig_LeNetFlow"), ("ch10", "Fig_GPTvsBERT"),
+           ("ch10", "Fig_PretrainRoutes")]
 
 
 @pytest.fixture(scope="module")
