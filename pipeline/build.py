@@ -9,10 +9,12 @@ as soon as the traces it reads are stored (``pipeline.render.run_jobs``).
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -23,8 +25,10 @@ from pipeline.errors import UsageError
 from pipeline.media import require_ffmpeg
 from pipeline.paths import theme
 from pipeline.registry import CHAPTERS, Entry, chapter_entries, resolve_targets
+from pipeline.remote import check_executor
 from pipeline.render import (
     PREVIEW_QUALITY,
+    Executor,
     RenderJob,
     RunResult,
     TraceJob,
@@ -164,10 +168,28 @@ def plan_traces(names: Iterable[str], overrides: dict[str, dict[str, Any]]
     return found, todo
 
 
+@contextmanager
+def open_executor(executor: str, address: str | None, workers: int, reporter: Reporter
+                  ) -> Iterator[tuple[Executor | None, int]]:
+    """The executor jobs run on and how many run at once: the local pool, or a Ray session (started only here,
+    once there is work to send)."""
+    if executor == "local":
+        yield None, workers
+        return
+    from pipeline.remote import ray_session
+
+    start = time.perf_counter()
+    with ray_session(address, workers) as ray:
+        reporter.log(f"Ray {'at ' + address if address else 'started locally'}: {ray.slots} CPU(s) "
+                     f"({time.perf_counter() - start:.1f} s)")
+        yield ray, ray.slots
+
+
 def _run(jobs: list[RenderJob], workers: int, force: bool, reporter: Reporter, report: Report,
-         traces: list[TraceJob] = ()) -> RunResult:
+         traces: list[TraceJob] = (), executor: str = "local", address: str | None = None) -> RunResult:
     """Render the stale jobs, computing first (in the same job graph) the traces they read that are missing;
-    failures are collected in the result (the caller raises them at the end)."""
+    failures are collected in the result (the caller raises them at the end). Nothing is sent to an executor
+    when every job is fresh."""
     stale = [j for j in jobs if force or not j.fresh]
     report.fresh += [j.label for j in jobs if j not in stale]
     if not stale:
@@ -206,14 +228,18 @@ def _run(jobs: list[RenderJob], workers: int, force: bool, reporter: Reporter, r
             reporter.log(f"computed {trace.name} in {info['wall_s']:.2f} s")
         reporter.advance(task)
 
-    return run_jobs(stale, workers, on_start=started, on_end=ended, force=force, traces=traces, on_trace=traced)
+    with open_executor(executor, address, workers, reporter) as (runner, slots):
+        return run_jobs(stale, slots, on_start=started, on_end=ended, force=force, traces=traces, on_trace=traced,
+                        executor=runner)
 
 
 def render(targets: Iterable[str], quality: str = "m", workers: int = 2, force: bool = False,
-           sets: Iterable[str] = (), quiet: bool = False) -> Report:
+           sets: Iterable[str] = (), quiet: bool = False, executor: str = "local", address: str | None = None
+           ) -> Report:
     """Videos, stills, chapter videos, book and manifest for the targets (default: everything)."""
     quality_name(quality)
     theme()  # every setting is checked before any work starts
+    check_executor(executor, address)
     targets = list(targets)
     overrides = parse_sim_overrides(sets)
     entries = resolve_targets(targets, kinds=("scene", "figure"))
@@ -224,7 +250,7 @@ def render(targets: Iterable[str], quality: str = "m", workers: int = 2, force: 
         chapters = sorted({e.chapter for e in entries if e.kind == "scene"}, key=lambda c: c.number)
         cards = {c.tag: titlecard_job(c, quality) for c in chapters}
         try:
-            result = _run(jobs + list(cards.values()), workers, force, reporter, report, todo)
+            result = _run(jobs + list(cards.values()), workers, force, reporter, report, todo, executor, address)
             broken = {job.record["chapter"] for job in jobs + list(cards.values()) if job.label in result.failed}
             for chapter in chapters:
                 if chapter.number in broken:  # its old part is stale for these settings: leave the chapter
@@ -245,9 +271,10 @@ def render(targets: Iterable[str], quality: str = "m", workers: int = 2, force: 
 
 
 def figures(targets: Iterable[str], workers: int = 2, force: bool = False, sets: Iterable[str] = (),
-            quiet: bool = False) -> Report:
+            quiet: bool = False, executor: str = "local", address: str | None = None) -> Report:
     """Still PNGs only, for scenes and diagram figures."""
     theme()
+    check_executor(executor, address)
     overrides = parse_sim_overrides(sets)
     entries = resolve_targets(list(targets), kinds=("scene", "figure"))
     report = Report()
@@ -255,7 +282,7 @@ def figures(targets: Iterable[str], workers: int = 2, force: bool = False, sets:
         traces, todo = plan_traces((t for e in entries for t in e.traces), overrides)
         jobs = [still_job(e, {n: traces[n] for n in e.traces}) for e in entries]
         try:
-            result = _run(jobs, workers, force, reporter, report, todo)
+            result = _run(jobs, workers, force, reporter, report, todo, executor, address)
         finally:
             report.manifest = write_manifest()
         result.raise_failures()

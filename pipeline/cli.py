@@ -62,6 +62,14 @@ jobs_option = click.option("--jobs", "-j", type=click.IntRange(min=1), default=D
 quiet_option = click.option("--quiet", is_flag=True, help="no progress display")
 set_option = click.option("--set", "sets", multiple=True, metavar="SIM.KEY=VALUE",
                           help="override a sim parameter (repeatable)")
+executor_option = click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+                               help="where jobs run: child processes here, or Ray tasks (the ray extra)")
+address_option = click.option("--address", default=None, metavar="HOST:PORT",
+                              help="with --executor ray: join this cluster (default: a local Ray with --jobs CPUs)")
+
+
+def executor_options(fn: Callable) -> Callable:
+    return executor_option(address_option(fn))
 
 
 @main.command("list")
@@ -99,14 +107,16 @@ def list_cmd(quality: str, as_json: bool) -> None:
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default=None, help="for torch sims")
 @click.option("--force", is_flag=True, help="recompute even if cached")
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per trace")
+@jobs_option
+@executor_options
 @quiet_option
 @handled
 def sims(names: tuple[str, ...], sets: tuple[str, ...], seed: int | None, device: str | None, force: bool,
-         as_json: bool, quiet: bool) -> None:
+         as_json: bool, jobs: int, executor: str, address: str | None, quiet: bool) -> None:
     """Compute traces (cache hits are free). NAME is a sim or sim.variant."""
     from pipeline.simrun import run_sims
 
-    for row in run_sims(names, sets, seed, device, force, quiet or as_json):
+    for row in run_sims(names, sets, seed, device, force, quiet or as_json, executor, address, jobs):
         if as_json:
             click.echo(json.dumps(row, ensure_ascii=False))
         else:
@@ -145,10 +155,11 @@ theme_option = click.option("--theme", "theme_name", metavar="dark|light", defau
 @click.option("--force", is_flag=True, help="re-render even if up to date")
 @set_option
 @theme_option
+@executor_options
 @quiet_option
 @handled
 def render(targets: tuple[str, ...], quality: str, jobs: int, force: bool, sets: tuple[str, ...],
-           theme_name: str | None, quiet: bool) -> None:
+           theme_name: str | None, executor: str, address: str | None, quiet: bool) -> None:
     """Compute traces, render scenes and stills, assemble chapter videos.
 
     TARGET is ch01, ch01.PerceptronLine or PerceptronLine; none means everything.
@@ -156,7 +167,7 @@ def render(targets: tuple[str, ...], quality: str, jobs: int, force: bool, sets:
     _use_theme(theme_name)
     from pipeline.build import render as build_render
 
-    report = build_render(targets, quality, jobs, force, sets, quiet)
+    report = build_render(targets, quality, jobs, force, sets, quiet, executor, address)
     click.echo(report.summary())
 
 
@@ -166,15 +177,16 @@ def render(targets: tuple[str, ...], quality: str, jobs: int, force: bool, sets:
 @click.option("--force", is_flag=True, help="re-render even if up to date")
 @set_option
 @theme_option
+@executor_options
 @quiet_option
 @handled
 def figure(targets: tuple[str, ...], jobs: int, force: bool, sets: tuple[str, ...], theme_name: str | None,
-           quiet: bool) -> None:
+           executor: str, address: str | None, quiet: bool) -> None:
     """Regenerate still PNG(s) (1080p) only, into output/figures/ (--theme light: output/light/figures/)."""
     _use_theme(theme_name)
     from pipeline.build import figures
 
-    report = figures(targets, jobs, force, sets, quiet)
+    report = figures(targets, jobs, force, sets, quiet, executor, address)
     click.echo(report.summary())
 
 

@@ -19,7 +19,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Protocol
 
 from filelock import FileLock
 
@@ -31,7 +31,8 @@ from pipeline.paths import ROOT, cache_dir, output_dir, theme
 from pipeline.registry import Chapter, Entry
 
 __all__ = ["QUALITIES", "quality_name", "screen_log_path", "RenderJob", "RunResult", "scene_job", "still_job",
-           "titlecard_job", "run_jobs", "with_companion_stills", "TraceJob"]
+           "titlecard_job", "run_jobs", "with_companion_stills", "TraceJob", "Executor", "LocalExecutor",
+           "manim_command", "find_output", "timed_run"]
 
 # manim's presets: flag letter → folder name manim itself uses
 QUALITIES = {"l": "480p15", "m": "720p30", "h": "1080p60", "p": "1440p60", "k": "2160p60"}
@@ -142,22 +143,24 @@ def _job_name(job: RenderJob) -> str:
     return f"ch{job.record['chapter']:02d}-{job.scene}"
 
 
-def _manim_command(job: RenderJob, media_dir: Path) -> list[str]:
-    cmd = [sys.executable, "-m", "manim", "render", f"-q{job.quality}", "--media_dir", str(media_dir),
+def manim_command(quality: str, still: bool, module_path: Path, scene: str, media_dir: Path) -> list[str]:
+    """The manim invocation of one job (the same here and on a Ray worker)."""
+    cmd = [sys.executable, "-m", "manim", "render", f"-q{quality}", "--media_dir", str(media_dir),
            "--disable_caching", "--progress_bar", "none", "-v", "WARNING"]
-    if job.still:
+    if still:
         cmd += ["-s", "--format", "png"]
-    return cmd + [str(job.module_path), job.scene]
+    return cmd + [str(module_path), scene]
 
 
-def _find_output(media_dir: Path, job: RenderJob) -> Path:
-    if job.still:
-        pattern, where = f"{job.scene}*.png", media_dir / "images"
+def find_output(media_dir: Path, scene: str, still: bool, label: str) -> Path:
+    """The video (or PNG) manim wrote for ``scene`` under ``media_dir``."""
+    if still:
+        pattern, where = f"{scene}*.png", media_dir / "images"
     else:
-        pattern, where = f"{job.scene}.mp4", media_dir / "videos"
+        pattern, where = f"{scene}.mp4", media_dir / "videos"
     found = [p for p in where.rglob(pattern) if "partial_movie_files" not in p.parts]
     if not found:
-        raise ComputeError(f"{job.label}: manim finished but wrote no {pattern}")
+        raise ComputeError(f"{label}: manim finished but wrote no {pattern}")
     return max(found, key=lambda p: p.stat().st_mtime)
 
 
@@ -165,11 +168,13 @@ def _log_tail(path: Path, lines: int = 8) -> str:
     return "\n  ".join(path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-lines:])
 
 
-def _timed_run(cmd: list[str], env: dict[str, str], log) -> tuple[int, float, float]:
+def timed_run(cmd: list[str], env: dict[str, str], log, preexec_fn: Callable[[], None] | None = None,
+              ) -> tuple[int, float, float]:
     """Run ``cmd`` writing to ``log``; its exit status, wall seconds and CPU seconds (its own, from wait4:
     several renders run at once, so the parent's children totals would mix them)."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            preexec_fn=preexec_fn)
     try:
         _, status, usage = os.wait4(proc.pid, 0)
     except BaseException:
@@ -193,9 +198,13 @@ def longest_first(jobs: list[RenderJob]) -> list[RenderJob]:
     return sorted(jobs, key=lambda job: (timed[id(job)] is not None, -(timed[id(job)] or 0.0)))
 
 
-def run_job(job: RenderJob, recheck: bool = True) -> dict | None:
+def run_job(job: RenderJob, recheck: bool = True, executor: Executor | None = None) -> dict | None:
     """Render one job and publish its artifact; returns its record, or None when, once this job held
-    the scene's lock, another run had already made the same artifact (``recheck``)."""
+    the scene's lock, another run had already made the same artifact (``recheck``).
+
+    The ``executor`` runs manim (here, or on a Ray worker that sends back the files it wrote); checking,
+    publishing and the record happen here either way."""
+    executor = executor or LOCAL
     media_dir = _media_dir(job)
     media_dir.mkdir(parents=True, exist_ok=True)
     log_path = cache_dir() / "logs" / f"{_job_name(job)}-{media_dir.name}.log"
@@ -218,11 +227,11 @@ def run_job(job: RenderJob, recheck: bool = True) -> dict | None:
         # the log is written aside and renamed, so a killed job leaves the previous log whole
         partial_log = log_path.with_name(log_path.name + ".partial")
         with open(partial_log, "w", encoding="utf-8") as log:
-            returncode, wall, cpu = _timed_run(_manim_command(job, media_dir), env, log)
+            returncode, wall, cpu = executor.run_manim(job, media_dir, env, log)
         os.replace(partial_log, log_path)
         if returncode != 0:
             raise ComputeError(f"rendering {job.label} failed (log: {log_path}):\n  {_log_tail(log_path)}")
-        produced = _find_output(media_dir, job)
+        produced = find_output(media_dir, job.scene, job.still, job.label)
         extra = {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2)}
         if not job.still:
             extra["duration_s"] = round(probe_duration(produced), 3)
@@ -309,17 +318,43 @@ def run_trace_job(job: TraceJob) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+class Executor(Protocol):
+    """Where jobs run: child processes here (``LocalExecutor``), or Ray tasks (``pipeline.remote.RayExecutor``)."""
+
+    def run_manim(self, job: RenderJob, media_dir: Path, env: dict[str, str], log) -> tuple[int, float, float]:
+        """Run the job's manim, leaving what it wrote in ``media_dir`` and its output in ``log``; returns its
+        exit status, wall seconds and CPU seconds."""
+
+    def run_trace(self, trace: TraceJob) -> dict:
+        """Compute one trace into the store; ``{"cached", "wall_s", "key"}``."""
+
+
+class LocalExecutor:
+    """Every job a child process of this one (the default)."""
+
+    def run_manim(self, job: RenderJob, media_dir: Path, env: dict[str, str], log) -> tuple[int, float, float]:
+        return timed_run(manim_command(job.quality, job.still, job.module_path, job.scene, media_dir), env, log)
+
+    def run_trace(self, trace: TraceJob) -> dict:
+        return run_trace_job(trace)
+
+
+LOCAL = LocalExecutor()
+
+
 def run_jobs(jobs: Iterable[RenderJob], workers: int, on_start: Callable[[RenderJob], None] | None = None,
              on_end: Callable[[RenderJob, str], None] | None = None, force: bool = False,
              traces: Iterable[TraceJob] = (), on_trace: Callable[[TraceJob, dict | None, str], None] | None = None,
-             ) -> RunResult:
+             executor: Executor | None = None) -> RunResult:
     """Run stale jobs (all of them with ``force``) on ``workers`` threads, each job one child process.
 
     One job graph: the ``traces`` still to compute come first, and a render starts as soon as the traces it
     reads are stored (a render whose trace failed fails, naming it). Renders go longest first. Every render
     ends "rendered", "fresh" (made by a concurrent run meanwhile) or "failed", and ``on_end(job, outcome)``
-    says which; ``on_trace(trace, info, error)`` reports each trace.
+    says which; ``on_trace(trace, info, error)`` reports each trace. The ``executor`` runs each job (default: a
+    child process here); scheduling, locks, checks and publishing stay in this process.
     """
+    executor = executor or LOCAL
     queue: list[RenderJob | TraceJob] = [*traces, *longest_first([j for j in jobs if force or not j.fresh])]
     pending = {t.name for t in queue if isinstance(t, TraceJob)}
     failed_traces: dict[str, str] = {}
@@ -345,7 +380,7 @@ def run_jobs(jobs: Iterable[RenderJob], workers: int, on_start: Callable[[Render
 
     def run_trace(task: TraceJob) -> None:
         try:
-            info, error = run_trace_job(task), ""
+            info, error = executor.run_trace(task), ""
         except ComputeError as exc:
             info, error = None, str(exc)
         except BaseException as exc:  # whatever it was, the renders waiting on this trace must not wait forever
@@ -370,7 +405,8 @@ def run_jobs(jobs: Iterable[RenderJob], workers: int, on_start: Callable[[Render
                                                    f"failed")
             return
         try:
-            outcome, message = ("rendered" if _started(job, on_start, not force) is not None else "fresh"), ""
+            outcome, message = ("rendered" if _started(job, on_start, not force, executor) is not None
+                                else "fresh"), ""
         except ComputeError as exc:
             outcome, message = "failed", str(exc)
         with ready:
@@ -413,13 +449,14 @@ def _companion_outcome(job: RenderJob, result: RunResult) -> tuple[str, str]:
     return "failed", f"{still.label}: the render of {job.label} wrote no still (see {cache_dir() / 'logs'})"
 
 
-def _started(job: RenderJob, on_start: Callable[[RenderJob], None] | None, recheck: bool) -> dict | None:
+def _started(job: RenderJob, on_start: Callable[[RenderJob], None] | None, recheck: bool,
+             executor: Executor) -> dict | None:
     if on_start:
         on_start(job)
-    record = run_job(job, recheck)
+    record = run_job(job, recheck, executor)
     if record is None and job.companion and not job.companion.fresh:  # the video was made elsewhere meanwhile
         try:
-            run_job(job.companion, recheck)
+            run_job(job.companion, recheck, executor)
         except ComputeError:  # reported as the still's own failure by _companion_outcome
             pass
     return record

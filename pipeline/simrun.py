@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterable
 
 from pipeline.errors import UsageError, closest
+from pipeline.remote import check_executor
 from pipeline.traces import TraceSpec, TraceStore, discover_sims, parse_overrides
 
 __all__ = ["run_sims"]
@@ -27,8 +29,13 @@ def _specs(names: Iterable[str]) -> list[tuple[str, str]]:
 
 
 def run_sims(names: Iterable[str], sets: Iterable[str], seed: int | None, device: str | None, force: bool,
-             quiet: bool) -> list[dict[str, Any]]:
-    """Ensure each named trace; ``sets`` are ``KEY=VALUE`` applied to every named sim."""
+             quiet: bool, executor: str = "local", address: str | None = None, workers: int = 2
+             ) -> list[dict[str, Any]]:
+    """Ensure each named trace; ``sets`` are ``KEY=VALUE`` applied to every named sim.
+
+    Locally the traces are computed here, one after another; with ``executor="ray"`` each is a Ray task and
+    they run at once (the results are stored here all the same)."""
+    check_executor(executor, address)
     sims = discover_sims()
     store = TraceStore()
     specs = _specs(names)
@@ -44,9 +51,14 @@ def run_sims(names: Iterable[str], sets: Iterable[str], seed: int | None, device
         planned += [TraceSpec(sim, variant, overrides, seed) for _, variant in (s for s in specs if s[0] == sim)]
     for spec in planned:
         store.params(spec)  # cross-parameter checks too, before any trace is computed
+    computed = set()
+    if executor == "ray":
+        computed = _compute_on_ray(planned, force, address, workers)
+        force = False  # stored now: what follows reads them
     rows = []
     for spec in planned:
         result = store.ensure(spec, force=force)
+        result.cached = result.cached and spec not in computed
         meta = result.meta
         rows.append({
             "sim": spec.sim, "variant": spec.variant, "key": result.key, "params": meta["params"],
@@ -54,3 +66,20 @@ def run_sims(names: Iterable[str], sets: Iterable[str], seed: int | None, device
             "cached": result.cached, "path": str(result.path),
         })
     return rows
+
+
+def _compute_on_ray(specs: list[TraceSpec], force: bool, address: str | None, workers: int) -> set[TraceSpec]:
+    """Every spec a Ray task, as many at once as the cluster has CPUs; returns those computed. The first failure
+    is raised once every task has ended (what did finish is stored)."""
+    from pipeline.remote import ray_session
+
+    store = TraceStore()
+    todo = [spec for spec in specs if force or not store.is_cached(spec)]  # a stored trace is never sent
+    if not todo:
+        return set()
+    with ray_session(address, workers) as ray, ThreadPoolExecutor(ray.slots) as pool:
+        futures = {spec: pool.submit(ray.compute_trace, spec, force) for spec in todo}
+        errors = [f.exception() for f in futures.values() if f.exception() is not None]
+    if errors:
+        raise errors[0]
+    return {spec for spec, f in futures.items() if not f.result()["cached"]}

@@ -3,13 +3,19 @@
 Chapter 1's two scenes (4 s and 3 s, 320×180 at 15 fps) with screen logs holding caption cues, their
 stills and the chapter's two diagram figures, a 1 s title card, all published through the pipeline's own
 ``publish`` (so records and the manifest are the real ones), then the chapter and book videos assembled
-by ``pipeline.assemble``.
+by ``pipeline.assemble``. ``Server`` serves an exported folder over local HTTP, Range requests included.
 """
 
 from __future__ import annotations
 
+import functools
+import io
 import json
+import re
 import subprocess
+import threading
+from http import HTTPStatus
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 SIZE, RATE = "320x180", 15
@@ -102,3 +108,77 @@ def make_output(tmp: Path) -> None:
         publish(src, figure, name, kind="figure", chapter=1, scene=name, quality="1080p60", diagram=diagram,
                 screen_log=str(log.relative_to(output_dir())))
     assemble(tmp)
+
+
+# --- serving an export --------------------------------------------------------------------------------------------
+
+class Server:
+    """``folder`` over HTTP on a free local port, in a thread; ``partial`` lists the ranges it answered (206)."""
+
+    def __init__(self, folder: Path) -> None:
+        handler = functools.partial(RangeHandler, directory=str(folder))
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.partial = []
+        self.partial: list[tuple[str, str]] = self.httpd.partial
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def byte_range(header: str | None, size: int) -> tuple[int, int] | str | None:
+    """The inclusive ``(first, last)`` byte span of a ``Range`` header on a file of ``size`` bytes (RFC 9110
+    §14): ``None`` when there is none to honour (absent, several ranges, not bytes: the whole file is sent),
+    ``"unsatisfiable"`` when it starts past the end."""
+    match = re.fullmatch(r"\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*", header or "")
+    if not match or match.groups() == ("", ""):
+        return None
+    first, last = match.groups()
+    if first == "":  # the last N bytes
+        return (max(0, size - int(last)), size - 1) if int(last) > 0 and size > 0 else "unsatisfiable"
+    if last and int(last) < int(first):  # not a valid range: ignored, as RFC 9110 says
+        return None
+    if int(first) >= size:
+        return "unsatisfiable"
+    return int(first), (min(int(last), size - 1) if last else size - 1)
+
+
+class RangeHandler(SimpleHTTPRequestHandler):
+    """The standard library's file handler sends every file whole; a media element seeks (and Chromium streams)
+    with Range requests, so this one answers them with 206 and just those bytes (one range per request)."""
+
+    def send_head(self):
+        path = Path(self.translate_path(self.path))
+        header = self.headers.get("Range")
+        if header is None or not path.is_file():
+            return super().send_head()
+        size = path.stat().st_size
+        span = byte_range(header, size)
+        if span is None:
+            return super().send_head()
+        if span == "unsatisfiable":
+            self.send_response(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE)
+            self.send_header("Content-Range", f"bytes */{size}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
+        first, last = span
+        with path.open("rb") as f:
+            f.seek(first)
+            body = f.read(last - first + 1)
+        self.send_response(HTTPStatus.PARTIAL_CONTENT)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Range", f"bytes {first}-{last}/{size}")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.server.partial.append((self.path, header))
+        return io.BytesIO(body)
+
+    def end_headers(self) -> None:
+        self.send_header("Accept-Ranges", "bytes")  # tells the browser it may seek by asking for ranges
+        super().end_headers()
+
+    def log_message(self, *args) -> None:
+        pass

@@ -2,22 +2,20 @@
 download), each page served by a local HTTP server this test starts, every request outside it refused.
 
 Built on the tiny ffmpeg-made output of ``export_fixture`` (seconds, no manim). Screenshots are saved under
-``$REEL_TEST_ARTIFACTS`` (default: the test's temporary folder) and their paths printed.
+``$REEL_TEST_ARTIFACTS`` (default: the test's temporary folder) and their paths printed. The server answers
+Range requests (``export_fixture.RangeHandler``), as any real web server does: Chromium seeks with them.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import shutil
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from conftest import reel
-from export_fixture import make_output
+from export_fixture import Server, make_output
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
@@ -46,25 +44,6 @@ def artifacts(tmp_path_factory) -> Path:
     path = Path(os.environ.get("REEL_TEST_ARTIFACTS") or tmp_path_factory.mktemp("screenshots"))
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-class Server:
-    """``folder`` over HTTP on a free local port, in a thread."""
-
-    def __init__(self, folder: Path) -> None:
-        handler = functools.partial(_QuietHandler, directory=str(folder))
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +76,7 @@ def page_at(browser):
 
         page.route("**/*", route)
         page.goto(server.url + path, wait_until="load")
+        page.server = server
         opened.append((server, page))
         return page
 
@@ -150,6 +130,43 @@ def test_gallery_plays_every_video_and_shows_every_image(exported, page_at, arti
     page.screenshot(path=str(artifacts / "gallery.png"), full_page=True)
     print(f"screenshot: {artifacts / 'gallery.png'}")
     assert page.errors == [] and page.outside == []
+
+
+SEEK = """async (v, to) => {
+    v.muted = true;
+    if (v.readyState < 1) await new Promise((resolve) => v.addEventListener('loadedmetadata', resolve, {once: true}));
+    const seeked = new Promise((resolve, reject) => {
+        v.addEventListener('seeked', resolve, {once: true});
+        setTimeout(() => reject(new Error('no seeked event, t=' + v.currentTime)), 10000);
+    });
+    v.currentTime = to;
+    await seeked;
+    const landed = v.currentTime;
+    await v.play();
+    await new Promise((resolve, reject) => {
+        const start = performance.now();
+        const tick = () => {
+            if (v.error) return reject(new Error('media error ' + v.error.code));
+            if (v.currentTime > landed + 0.2) return resolve();
+            if (performance.now() - start > 10000) return reject(new Error('stuck after the seek at ' + v.currentTime));
+            setTimeout(tick, 50);
+        };
+        tick();
+    });
+    v.pause();
+    return {landed, t: v.currentTime, duration: v.duration, seekable: v.seekable.length ? v.seekable.end(0) : 0,
+            error: v.error};
+}"""
+
+
+def test_a_video_seeks_through_range_requests(exported, page_at):
+    """``video.currentTime = x`` lands at x and plays on from there; the bytes came as 206 partial responses."""
+    page = page_at(exported / "site")
+    video = page.locator("#XORImpossible video")  # 3 s long
+    state = video.evaluate(SEEK, 2.0)
+    assert state["error"] is None and state["seekable"] == pytest.approx(state["duration"], abs=0.1), state
+    assert state["landed"] == pytest.approx(2.0, abs=0.1) and state["t"] > state["landed"], state
+    assert [p for p, _ in page.server.partial if p.endswith((".mp4", ".webm"))], "the video came by Range requests"
 
 
 def test_captions_load_as_cues(exported, page_at):

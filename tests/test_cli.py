@@ -27,6 +27,8 @@ from conftest import reel
         (["sims", "perceptron.nand"], "and"),
         (["sims", "perceptron", "--device", "cuda"], "no device option"),
         (["check", "ch99"], "unknown chapter"),
+        (["render", "ch02", "--address", "10.0.0.5:6379"], "--address is for --executor ray"),
+        (["figure", "ch02", "--executor", "ray", "--address", "nonsense"], "bad --address 'nonsense'"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(args, expected, out):
@@ -120,3 +122,16 @@ def test_a_scene_the_book_lists_but_no_module_defines_is_named_as_not_implemente
     proc = reel("render", "TwoLines", cwd=sandbox, env={"REEL_OUTPUT": str(sandbox / "output")})
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.strip() == "error: ch16.TwoLines is not implemented yet"
+
+
+def test_executor_ray_without_the_extra_says_how_to_install_it(monkeypatch):
+    import importlib.util
+
+    from pipeline.errors import UsageError
+    from pipeline.remote import check_executor
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ray" else real(name, *a))
+    with pytest.raises(UsageError, match=r'needs the ray extra: pip install -e "\.\[ray\]"'):
+        check_executor("ray", None)
+    check_executor("local", None)  # the default needs nothing

@@ -245,6 +245,75 @@ def test_rerun_does_nothing_and_one_changed_scene_redoes_only_its_files(output, 
     assert (copy / "epub/ch01.epub").stat().st_mtime_ns != epub_before
 
 
+def exported_files(root: Path) -> set[str]:
+    return {str(p.relative_to(root)) for folder in ("site", "slides", "epub") for p in (root / folder).rglob("*")
+            if p.is_file()}
+
+
+def test_an_export_removes_what_it_no_longer_writes(output, tmp_path, monkeypatch):
+    """A scene gone from its chapter (deleted or renamed), a chapter no longer in the gallery: their files leave
+    site/ and the chapter's deck with the next export (records too); what the export wrote stays, and so do the
+    decks and EPUBs of other chapter selections (each its own export's)."""
+    import pipeline.assemble
+    import pipeline.export as export
+    from pipeline.export.epub import export_epub
+    from pipeline.export.slides import export_slides
+    from pipeline.export.web import export_web
+
+    copy = tmp_path / "output"
+    shutil.copytree(output, copy)
+    monkeypatch.setenv("REEL_OUTPUT", str(copy))
+
+    def export_all() -> list:
+        book = export.load_book(["ch01"])
+        return [export_web(book, gif=True), export_slides(book, pptx=True), export_epub(book, "ch01")]
+
+    export_all()
+    before = exported_files(copy)
+    assert "site/ch01/XORImpossible.webm" in before and "slides/ch01/media/XORImpossible.mp4" in before
+    left_by_bigger_exports = ["site/ch02/Backprop.mp4", "slides/ch01/media/Renamed.png",
+                              "site/ch01/.PerceptronLine.mp4.x1.tmp"]
+    other_selections = ["slides/book/index.html", "epub/book.epub"]  # decks and packages of other chapter sets
+    for rel in left_by_bigger_exports + other_selections:
+        (copy / rel).parent.mkdir(parents=True, exist_ok=True)
+        (copy / rel).write_bytes(b"old")
+
+    entries = export.chapter_entries  # XORImpossible deleted from ch01; the chapter re-rendered without it
+    without = lambda chapter: [e for e in entries(chapter) if e.name != "XORImpossible"]  # noqa: E731
+    monkeypatch.setattr(export, "chapter_entries", without)
+    monkeypatch.setattr(pipeline.assemble, "chapter_entries", without)
+    assemble(tmp_path)
+    works = export_all()
+
+    after = exported_files(copy)
+    assert not [p for p in after if "XORImpossible" in p]
+    assert not set(left_by_bigger_exports) & after
+    assert set(other_selections) <= after, "a deck or EPUB of another chapter selection is not this export's"
+    assert {p for p in before if "XORImpossible" not in p} <= after, "nothing the export writes is removed"
+    assert not (copy / "site/ch02").exists(), "empty folders go too"
+    removed = {str(p.relative_to(copy)) for w in works for p in w.removed}
+    assert "site/ch01/XORImpossible.gif" in removed and "slides/ch01/media/Renamed.png" in removed
+    assert "stale removed" in works[0].summary()
+    records = copy / "cache/records"
+    assert not [p for folder in ("site", "slides") for p in (records / folder).rglob("XORImpossible*")]
+    assert list((records / "scenes").rglob("XORImpossible.mp4.json")), "the render's own records are not touched"
+    with zipfile.ZipFile(copy / "epub/ch01.epub") as z:
+        assert not [n for n in z.namelist() if "XORImpossible" in n]
+    rerun = export_all()
+    assert [(w.made, w.removed) for w in rerun] == [([], [])] * 3, "a rerun makes nothing and finds nothing stale"
+
+
+def test_a_failed_export_removes_nothing(out):
+    from pipeline.export import Work, owned_folder
+
+    old = out / "site/ch01/Renamed.mp4"
+    old.parent.mkdir(parents=True)
+    old.write_bytes(b"old")
+    with pytest.raises(RuntimeError), owned_folder(out / "site", Work("web")):
+        raise RuntimeError("ffmpeg failed half way")
+    assert old.is_file(), "the page still naming it is the old one, so the old files stay"
+
+
 def test_no_partial_files_are_left(web, slides, epub, output):
     leftovers = [p for p in output.rglob("*") if p.name.endswith((".partial", ".tmp"))]
     assert leftovers == []

@@ -7,7 +7,8 @@ output folder: ``site/`` (web gallery), ``slides/`` (reveal.js decks, PPTX), ``e
 Export is cached like the rest of the pipeline: a derived file (a WebM, a poster, a GIF, a deck's
 video, the EPUB) is made only when the key of what it is made from changed (its record under
 ``cache/records``), text files are rewritten only when their content changed, and each file appears
-only when complete.
+only when complete. Each export owns its folder (``owned_folder``): once its new tree is written, what
+it did not write there (a deleted or renamed scene's files, a chapter no longer exported) is removed.
 """
 
 from __future__ import annotations
@@ -15,21 +16,24 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
-from pipeline.artifacts import is_fresh, publish, run_temp_dir
+from filelock import FileLock
+
+from pipeline.artifacts import _record_path, is_fresh, publish, run_temp_dir
 from pipeline.errors import UsageError, closest
 from pipeline.files import atomic_write
 from pipeline.hashing import digest
-from pipeline.paths import DEFAULT_THEME, ROOT, output_dir, theme
+from pipeline.paths import DEFAULT_THEME, ROOT, cache_dir, output_dir, output_root, theme
 from pipeline.registry import CHAPTERS, Chapter, chapter_by_tag, chapter_entries, normal_tag
 from pipeline.render import QUALITIES
 
 __all__ = ["FORMATS", "SceneItem", "FigureItem", "ChapterItem", "Book", "Work", "load_book", "derive",
-           "write_if_changed", "copy_if_changed", "read_screen_log", "captions_of", "alt_text", "errata_by_chapter",
-           "VENDOR"]
+           "write_if_changed", "copy_if_changed", "owned_folder", "read_screen_log", "captions_of", "alt_text",
+           "errata_by_chapter", "VENDOR"]
 
 FORMATS = ("web", "slides", "epub")
 VENDOR = ROOT / "vendor"
@@ -85,19 +89,21 @@ class Book:
 
 @dataclass
 class Work:
-    """What an export did: files made, and files found up to date."""
+    """What an export did: files made, files found up to date, and stale files removed."""
 
     target: str
     made: list[Path] = field(default_factory=list)
     kept: list[Path] = field(default_factory=list)
     main: list[Path] = field(default_factory=list)  # what to open
+    removed: list[Path] = field(default_factory=list)
 
     def note(self, path: Path, changed: bool) -> None:
         (self.made if changed else self.kept).append(path)
 
     def summary(self) -> str:
         opened = ", ".join(str(p) for p in self.main)
-        return f"export {self.target}: {len(self.made)} file(s) made, {len(self.kept)} up to date → {opened}"
+        stale = f", {len(self.removed)} stale removed" if self.removed else ""
+        return f"export {self.target}: {len(self.made)} file(s) made, {len(self.kept)} up to date{stale} → {opened}"
 
 
 # --- what is rendered ----------------------------------------------------------------------------------------------
@@ -224,6 +230,36 @@ def derive(artifact: Path, inputs: dict, make: Callable[[Path], None], work: Wor
         publish(staging, artifact, key, kind="export", **record)
     work.note(artifact, True)
     return True
+
+
+@contextmanager
+def owned_folder(root: Path, work: Work) -> Iterator[None]:
+    """Run an export that owns ``root``: one export of that folder at a time, and once the body has written
+    its tree (each file atomically, the page that names them last), every file under ``root`` it neither made
+    nor found up to date is removed, with its record. A failed export removes nothing: the tree it was
+    replacing stays whole."""
+    lock = cache_dir() / "locks" / f"{'+'.join(root.relative_to(output_root()).parts)}.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(lock)):
+        yield
+        work.removed = _prune(root, {*work.made, *work.kept})
+
+
+def _prune(root: Path, written: set[Path]) -> list[Path]:
+    """Remove the files under ``root`` that are not in ``written`` (and their records), then empty folders.
+    Walks bottom-up without following links, so nothing outside ``root`` is touched."""
+    removed = []
+    for folder, dirs, files in os.walk(root, topdown=False):
+        here = Path(folder)
+        for name in sorted(files) + [d for d in dirs if (here / d).is_symlink()]:
+            path = here / name
+            if path not in written:
+                path.unlink()
+                _record_path(path).unlink(missing_ok=True)
+                removed.append(path)
+        if here != root and not any(here.iterdir()):
+            here.rmdir()
+    return removed
 
 
 def write_if_changed(path: Path, data: str | bytes, work: Work) -> bool:

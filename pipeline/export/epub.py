@@ -32,7 +32,7 @@ from pipeline.paths import output_dir, theme
 
 __all__ = ["export_epub", "EPUB_RECIPE"]
 
-EPUB_RECIPE = "epub-1"  # bump when the package's layout changes
+EPUB_RECIPE = "epub-2"  # bump when the package's layout changes
 TITLE = f"{BOOK_TITLE} · 动画与插图"
 
 CONTAINER = """<?xml version="1.0" encoding="UTF-8"?>
@@ -46,7 +46,8 @@ h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em}
 figure{margin:1em 0}video,img{width:100%;height:auto}
 figcaption{font-size:.9em}figcaption p{margin:.2em 0}
 table{border-collapse:collapse;font-size:.8em;width:100%}
-th,td{border-bottom:1px solid #999;padding:.2em .3em;text-align:left;vertical-align:top}
+th,td{padding:.2em .3em;text-align:left;vertical-align:top}
+tr.row td{border-top:1px solid #999}tr.note td{font-size:.92em;color:#555;padding-bottom:.5em}
 """
 
 MEDIA_TYPES = {".mp4": "video/mp4", ".png": "image/png", ".vtt": "text/vtt", ".css": "text/css",
@@ -60,14 +61,21 @@ def _page(title: str, body: str) -> str:
             f'<link rel="stylesheet" type="text/css" href="style.css"/></head><body>{body}</body></html>\n')
 
 
+def _errata_row(r: dict) -> str:
+    """A row's numbers, then its note (often a paragraph) on a row of its own: a reader's page is narrow, and
+    a sixth column would squeeze every cell to a word per line."""
+    numbers = (f'<tr class="row"><td>{escape(r["id"])}</td><td>{escape(r["quantity"])}</td>'
+               f'<td>{escape(fmt_value(r["book"]))}</td><td>{escape(fmt_value(r["computed"]))}</td>'
+               f'<td>{escape(r["status"])}</td></tr>')
+    note = f'<tr class="note"><td></td><td colspan="4">{escape(r["note"])}</td></tr>' if r.get("note") else ""
+    return numbers + note
+
+
 def _errata(rows: list[dict] | str) -> str:
     if isinstance(rows, str):
         return f"<p>{escape(rows)}</p>"
-    body = "".join(f"<tr><td>{escape(r['id'])}</td><td>{escape(r['quantity'])}</td>"
-                   f"<td>{escape(fmt_value(r['book']))}</td><td>{escape(fmt_value(r['computed']))}</td>"
-                   f"<td>{escape(r['status'])}</td><td>{escape(r['note'])}</td></tr>" for r in rows)
-    head = "".join(f"<th>{name}</th>" for name in ("编号", "量", "书中", "计算", "结论", "说明"))
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    head = "".join(f"<th>{name}</th>" for name in ("编号", "量", "书中", "计算", "结论"))
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(map(_errata_row, rows))}</tbody></table>"
 
 
 def _chapter_page(chapter: ChapterItem, errata: list[dict] | str | None) -> str:
@@ -78,10 +86,11 @@ def _chapter_page(chapter: ChapterItem, errata: list[dict] | str | None) -> str:
     for scene in chapter.scenes:
         base = f"media/{tag}/{scene.name}"
         captions = "".join(f"<p>{escape(c['text'].replace(chr(10), ''))}</p>" for c in scene_cues(scene))
+        # the captions track is not default (shown at first): the scene draws its captions itself
         parts.append(
             f'<figure id="{escape(scene.name)}"><video controls="controls" preload="metadata" poster="{base}.png">'
             f'<source src="{base}.mp4" type="video/mp4"/>'
-            f'<track kind="captions" srclang="zh-Hans" label="中文" src="{base}.vtt" default="default"/>'
+            f'<track kind="captions" srclang="zh-Hans" label="中文" src="{base}.vtt"/>'
             f'<img src="{base}.png" alt="{escape(scene.name)}"/></video>'
             f'<figcaption><p><b>{escape(scene.name)}</b> · {clock(scene.duration)}</p>{captions}</figcaption></figure>')
     if chapter.figures:
@@ -158,7 +167,7 @@ def export_epub(book: Book, name: str = "book") -> Work:
                     staging.unlink()
 
     path = output_dir() / "epub" / f"{name}.epub"
-    derive(path, inputs, make, work, source=name)
+    derive(path, inputs, make, work, source=name)  # one package, rebuilt whole: nothing of an old one lingers
     work.main.append(path)
     return work
 

@@ -24,6 +24,7 @@ from pipeline.export import (
     copy_if_changed,
     derive,
     link_or_copy,
+    owned_folder,
     read_screen_log,
     write_if_changed,
 )
@@ -34,7 +35,7 @@ from pipeline.paths import output_dir, theme
 __all__ = ["export_slides", "check_pptx", "REVEAL_FILES"]
 
 REVEAL_FILES = ("reveal.js", "reveal.css", "plugin/notes/notes.js", "LICENSE")
-PPTX_RECIPE = "pptx-1"  # bump when the PPTX layout changes: every deck's file is remade
+PPTX_RECIPE = "pptx-2"  # bump when the PPTX layout changes: every deck's file is remade
 
 THEME_CSS = """
 .reveal-viewport{background:var(--bg)}
@@ -71,11 +72,12 @@ def _chapter_slides(book: Book, chapter: ChapterItem, deck: Path, media: Path, w
     for scene in chapter.scenes:
         files = scene_media(book, scene, media, work, webm=False)
         rel = {k: escape(str(v.relative_to(deck)), quote=True) for k, v in files.items()}
+        # the captions track is not default (shown at first): the scene draws its captions itself
         slides.append(
             f'<section data-scene="{escape(scene.name)}"><h3>{escape(chapter.heading)} · {escape(scene.name)}</h3>'
             f'<video data-autoplay controls muted playsinline preload="auto" poster="{rel["poster"]}">'
             f'<source src="{rel["mp4"]}" type="video/mp4">'
-            f'<track kind="captions" srclang="zh-Hans" label="中文" src="{rel["vtt"]}" default></video>'
+            f'<track kind="captions" srclang="zh-Hans" label="中文" src="{rel["vtt"]}"></video>'
             f'<aside class="notes">{escape(notes_text(scene)).replace(chr(10), "<br>")}</aside></section>')
     for fig in chapter.figures:
         out = media / "figures" / f"{fig.name}.png"
@@ -104,17 +106,24 @@ def export_slides(book: Book, pptx: bool = False) -> Work:
         decks.append((root / "book", BOOK_TITLE, "动画与插图 · " + "、".join(
             f"第{c.chapter.number}章" for c in book.chapters), book.chapters))
     for deck, title, subtitle, chapters in decks:
-        _vendor(deck, work)
-        slides = []
-        for chapter in chapters:
-            media = deck / "media" / chapter.chapter.tag if len(chapters) > 1 else deck / "media"
-            slides += _chapter_slides(book, chapter, deck, media, work, with_heading=len(chapters) > 1)
-        index = deck / "index.html"
-        write_if_changed(index, _deck(title, subtitle, slides), work)
-        work.main.append(index)
-        if pptx:
-            work.main.append(_pptx(deck / f"{deck.name}.pptx", title, subtitle, chapters, work))
+        # each deck owns its folder (a removed scene's files go); decks of other chapter selections stay
+        with owned_folder(deck, work):
+            _write_deck(book, deck, title, subtitle, chapters, pptx, work)
     return work
+
+
+def _write_deck(book: Book, deck: Path, title: str, subtitle: str, chapters: list[ChapterItem], pptx: bool,
+                work: Work) -> None:
+    _vendor(deck, work)
+    slides = []
+    for chapter in chapters:
+        media = deck / "media" / chapter.chapter.tag if len(chapters) > 1 else deck / "media"
+        slides += _chapter_slides(book, chapter, deck, media, work, with_heading=len(chapters) > 1)
+    index = deck / "index.html"
+    write_if_changed(index, _deck(title, subtitle, slides), work)
+    work.main.append(index)
+    if pptx:
+        work.main.append(_pptx(deck / f"{deck.name}.pptx", title, subtitle, chapters, work))
 
 
 # --- PowerPoint ----------------------------------------------------------------------------------------------
@@ -138,6 +147,7 @@ def _pptx(path: Path, title: str, subtitle: str, chapters: list[ChapterItem], wo
 def _write_pptx(path: Path, title: str, subtitle: str, chapters: list[ChapterItem]) -> None:
     from pptx import Presentation
     from pptx.dml.color import RGBColor
+    from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
     from pptx.util import Emu, Pt
 
     from scenes.kit.palette import FONT, THEMES
@@ -145,21 +155,39 @@ def _write_pptx(path: Path, title: str, subtitle: str, chapters: list[ChapterIte
     palette = THEMES[theme()]
     prs = Presentation()
     prs.slide_width, prs.slide_height = Emu(12_192_000), Emu(6_858_000)  # 16:9, 13.33 × 7.5 in
+    _notes_pages_for_16_9(prs)
     blank = prs.slide_layouts[6]
     width, height = prs.slide_width, prs.slide_height
     margin = Emu(365_760)  # 0.4 in
 
-    def slide_with(heading: str, size: int = 20):
+    def text(slide, line: str, top: int, box_height: int, size: int, colour: str, centred: bool = False,
+             anchor=MSO_ANCHOR.TOP) -> None:
+        frame = slide.shapes.add_textbox(margin, Emu(top), width - 2 * margin, Emu(box_height)).text_frame
+        frame.word_wrap, frame.vertical_anchor = True, anchor
+        paragraph = frame.paragraphs[0]
+        paragraph.alignment = PP_ALIGN.CENTER if centred else PP_ALIGN.LEFT
+        run = paragraph.add_run()
+        run.text = line
+        run.font.size, run.font.name = Pt(size), FONT
+        run.font.color.rgb = RGBColor.from_string(colour.lstrip("#"))
+
+    def slide_with(notes: str):
         slide = prs.slides.add_slide(blank)
         fill = slide.background.fill
         fill.solid()
         fill.fore_color.rgb = RGBColor.from_string(palette.background.lstrip("#"))
-        box = slide.shapes.add_textbox(margin, Emu(182_880), width - 2 * margin, Emu(640_080))
-        run = box.text_frame.paragraphs[0].add_run()
-        run.text = heading
-        run.font.size, run.font.name = Pt(size), FONT
-        run.font.color.rgb = RGBColor.from_string(palette.text.lstrip("#"))
+        _set_notes(slide, notes)
         return slide
+
+    def headed(heading: str, notes: str):
+        slide = slide_with(notes)
+        text(slide, heading, 182_880, 640_080, 20, palette.text)
+        return slide
+
+    def title_slide(line: str, below: str, notes: str) -> None:  # the deck's first slide, a chapter's divider
+        slide = slide_with(notes)
+        text(slide, line, 0, int(height * 0.52), 40, palette.text, centred=True, anchor=MSO_ANCHOR.BOTTOM)
+        text(slide, below, int(height * 0.56), 640_080, 22, palette.muted, centred=True)
 
     def frame():  # the largest 16:9 box under the heading
         top = Emu(914_400)
@@ -167,21 +195,59 @@ def _write_pptx(path: Path, title: str, subtitle: str, chapters: list[ChapterIte
         w = int(h * 16 / 9)
         return Emu((width - w) // 2), top, Emu(w), Emu(h)
 
-    first = slide_with(title, 36)
-    first.notes_slide.notes_text_frame.text = subtitle
+    title_slide(title, subtitle, subtitle)
     for chapter in chapters:
         if len(chapters) > 1:
-            slide_with(chapter.heading, 32)
+            title_slide(f"第{chapter.chapter.number}章", chapter.chapter.title, chapter.heading)
         for scene in chapter.scenes:
-            slide = slide_with(f"{chapter.heading} · {scene.name}")
+            slide = headed(f"{chapter.heading} · {scene.name}", notes_text(scene))
             slide.shapes.add_movie(str(scene.video), *frame(), poster_frame_image=str(scene.still),
                                    mime_type="video/mp4")
-            slide.notes_slide.notes_text_frame.text = notes_text(scene)
         for fig in chapter.figures:
-            slide = slide_with(f"{fig.diagram} {fig.name}")
+            slide = headed(f"{fig.diagram} {fig.name}", alt_text(read_screen_log(fig.screen_log), fig.name))
             slide.shapes.add_picture(str(fig.png), *frame())
-            slide.notes_slide.notes_text_frame.text = alt_text(read_screen_log(fig.screen_log), fig.name)
     prs.save(str(path))
+
+
+# The notes page is portrait 7.5 × 10 in; python-pptx's default master draws a 4:3 slide picture over half of it.
+NOTES_PICTURE = (685_800, 457_200, 5_486_400, 3_086_100)  # 6 in wide at 16:9, 0.5 in from the top
+NOTES_BODY = (685_800, 3_771_900, 5_486_400, 4_800_600)  # under it, 5.25 in tall, above the page number
+NOTES_SIZES = (12, 11, 10, 9, 8)  # points: the largest whose lines fit the body is used
+
+
+def _notes_pages_for_16_9(prs) -> None:
+    """Give the notes master a 16:9 slide picture and a taller text box, so printed notes pages fit."""
+    from pptx.enum.shapes import PP_PLACEHOLDER
+
+    boxes = {PP_PLACEHOLDER.SLIDE_IMAGE: NOTES_PICTURE, PP_PLACEHOLDER.BODY: NOTES_BODY}
+    for placeholder in prs.notes_master.placeholders:
+        box = boxes.get(placeholder.placeholder_format.type)
+        if box is not None:
+            placeholder.left, placeholder.top, placeholder.width, placeholder.height = box
+
+
+def notes_font_size(notes: str) -> int:
+    """The largest of ``NOTES_SIZES`` at which ``notes`` fits the notes page's text box (CJK: 1 em a char)."""
+    width_pt, height_pt = NOTES_BODY[2] / 12_700 - 14, NOTES_BODY[3] / 12_700 - 14  # less the insets
+    for size in NOTES_SIZES:
+        per_line = max(1, int(width_pt / size))
+        lines = sum(max(1, -(-len(paragraph) // per_line)) for paragraph in notes.splitlines() or [""])
+        if lines * size * 1.25 <= height_pt:
+            return size
+    return NOTES_SIZES[-1]
+
+
+def _set_notes(slide, notes: str) -> None:
+    """The notes, one paragraph a line, at a size that fits the printed notes page."""
+    from pptx.util import Pt
+
+    frame = slide.notes_slide.notes_text_frame
+    frame.text = notes
+    size = Pt(notes_font_size(notes))
+    for paragraph in frame.paragraphs:
+        paragraph.font.size = size
+        for run in paragraph.runs:
+            run.font.size = size
 
 
 def check_pptx(path: Path) -> dict:

@@ -23,6 +23,7 @@ from pipeline.export import (
     errata_by_chapter,
     fmt_value,
     link_or_copy,
+    owned_folder,
     read_screen_log,
     write_if_changed,
 )
@@ -122,12 +123,14 @@ def _rel(path: Path, site: Path) -> str:
 
 
 def _video_tag(media: dict[str, Path], site: Path, label: str) -> str:
+    """The ``<video>`` with its sources and its captions track, which is not ``default`` (shown at first): the
+    scenes draw their captions into the picture, so a shown track would print every line twice."""
     sources = [f'<source src="{_rel(media["mp4"], site)}" type="video/mp4">']
     if "webm" in media:
         sources.append(f'<source src="{_rel(media["webm"], site)}" type="video/webm">')
     poster = f' poster="{_rel(media["poster"], site)}"' if "poster" in media else ""
     return (f'<video controls preload="metadata"{poster} aria-label="{escape(label)}">{"".join(sources)}'
-            f'<track kind="captions" srclang="zh-Hans" label="中文" src="{_rel(media["vtt"], site)}" default>'
+            f'<track kind="captions" srclang="zh-Hans" label="中文" src="{_rel(media["vtt"], site)}">'
             f'</video>')
 
 
@@ -147,8 +150,15 @@ def errata_table(rows: list[dict] | str) -> str:
 
 
 def export_web(book: Book, gif: bool = False, burn_in: bool = False) -> Work:
+    """``output/site/``: exactly the files this export names (a removed scene's or chapter's are deleted)."""
     site = output_dir() / "site"
     work = Work("web")
+    with owned_folder(site, work):
+        _write_site(book, site, work, gif, burn_in)
+    return work
+
+
+def _write_site(book: Book, site: Path, work: Work, gif: bool, burn_in: bool) -> None:
     errata = errata_by_chapter(c.chapter.number for c in book.chapters)
     sections = []
     for chapter in book.chapters:
@@ -191,4 +201,3 @@ def export_web(book: Book, gif: bool = False, burn_in: bool = False) -> Work:
     index = site / "index.html"
     write_if_changed(index, page, work)
     work.main.append(index)
-    return work
