@@ -17,7 +17,8 @@ from typing import Any
 
 from pipeline.paths import ROOT
 
-__all__ = ["digest", "file_sha256", "source_closure", "third_party_imports", "explain_change", "package_version"]
+__all__ = ["digest", "file_sha256", "parse_source", "source_closure", "third_party_imports", "explain_change",
+           "package_version"]
 
 PROJECT_PACKAGES = ("sims", "scenes", "pipeline")
 
@@ -47,8 +48,28 @@ def _module_file(dotted: str) -> Path | None:
     return None
 
 
-def _imported_modules(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+def parse_source(text: str, filename: str = "<unknown>") -> ast.Module:
+    """A source's syntax tree, parsed once per process for each distinct text (callers must not change it):
+    planning the whole book reads the same kit modules for every one of its ~75 jobs."""
+    try:
+        return _parse_text(text)
+    except SyntaxError as exc:
+        exc.filename = filename
+        raise
+
+
+@lru_cache(maxsize=1024)
+def _parse_text(text: str) -> ast.Module:
+    return ast.parse(text)
+
+
+def _imported_modules(path: Path) -> frozenset[str]:
+    return _imports_in(path.read_text(encoding="utf-8"), str(path))
+
+
+@lru_cache(maxsize=1024)
+def _imports_in(text: str, filename: str = "<unknown>") -> frozenset[str]:
+    tree = parse_source(text, filename)
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -57,7 +78,7 @@ def _imported_modules(path: Path) -> set[str]:
             names.add(node.module)
             # `from sims import perceptron` imports a submodule
             names.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return names
+    return frozenset(names)
 
 
 def source_closure(path: Path) -> list[tuple[str, str]]:
@@ -69,8 +90,9 @@ def source_closure(path: Path) -> list[tuple[str, str]]:
         current = todo.pop()
         if current in seen:
             continue
-        seen[current] = file_sha256(current)
-        for name in _imported_modules(current):
+        data = current.read_bytes()  # one read: the hash and the imports come from the same text
+        seen[current] = hashlib.sha256(data).hexdigest()
+        for name in _imports_in(data.decode("utf-8"), str(current)):
             found = _module_file(name)
             if found is not None and found not in seen:
                 todo.append(found)
@@ -130,8 +152,13 @@ def class_slice(path: Path, keep: str, drop: set[str]) -> str:
     only that one stale, while an edit to a shared helper above them makes
     all of them stale.
     """
-    text = path.read_text(encoding="utf-8")
-    tree = ast.parse(text)
+    return _slice(path.read_text(encoding="utf-8"), str(path), keep, frozenset(drop))[0]
+
+
+@lru_cache(maxsize=256)
+def _slice(text: str, filename: str, keep: str, drop: frozenset[str]) -> tuple[str, tuple[ast.stmt, ...]]:
+    """``class_slice``'s text, and the module's top-level statements that remain in it."""
+    tree = parse_source(text, filename)
     classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
     ancestors, todo = set(), [keep]
     while todo:
@@ -145,25 +172,39 @@ def class_slice(path: Path, keep: str, drop: set[str]) -> str:
     for node in sorted(removed, key=lambda n: n.lineno, reverse=True):
         start = (node.decorator_list[0].lineno if node.decorator_list else node.lineno) - 1
         del lines[start:node.end_lineno]
-    return "".join(lines)
+    kept = tuple(node for node in tree.body if not any(node is gone for gone in removed))
+    return "".join(lines), kept
 
 
-def _used_imports(source: str) -> set[str]:
-    """The project modules a piece of source imports *and uses*: an import whose names never appear
+def _used_imports(statements: tuple[ast.stmt, ...]) -> set[str]:
+    """The project modules some top-level statements import *and use*: an import whose names never appear
     in the code does not count (a chapter module's other scenes may need it, this one does not)."""
-    tree = ast.parse(source)
-    used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    used: set[str] = set()
+    imports: list[tuple[str, str, str]] = []
+    for statement in statements:
+        names, found = _names_and_imports(statement)
+        used |= names
+        imports += found
     modules: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            for alias in node.names:
-                if (alias.asname or alias.name) in used:
-                    modules.update((node.module, f"{node.module}.{alias.name}"))
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                if (alias.asname or alias.name).split(".")[0] in used:
-                    modules.add(alias.name)
+    for module, bound, alias in imports:
+        if bound in used:
+            modules.update((module, f"{module}.{alias}") if module else (alias,))
     return modules
+
+
+@lru_cache(maxsize=8192)
+def _names_and_imports(statement: ast.stmt) -> tuple[frozenset[str], tuple[tuple[str, str, str], ...]]:
+    """What one statement (with everything inside it) reads by name, and what it imports, as
+    ``(from-module or "", the name it binds, the imported name)``: walked once per parsed statement."""
+    names, imports = set(), []
+    for node in ast.walk(statement):
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            imports += [(node.module, alias.asname or alias.name, alias.name) for alias in node.names]
+        elif isinstance(node, ast.Import):
+            imports += [("", (alias.asname or alias.name).split(".")[0], alias.name) for alias in node.names]
+    return frozenset(names), tuple(imports)
 
 
 def scene_sources(path: Path, scene: str, sibling_scenes: set[str]) -> list[tuple[str, str]]:
@@ -184,9 +225,9 @@ def _add_slice(path: Path, scene: str, siblings: set[str], found: dict[str, str]
     rel = str(path.relative_to(ROOT))
     if rel in found:
         return
-    sliced = class_slice(path, scene, siblings)
+    sliced, kept = _slice(path.read_text(encoding="utf-8"), str(path), scene, frozenset(siblings))
     found[rel] = hashlib.sha256(sliced.encode("utf-8")).hexdigest()
-    for name in sorted(_used_imports(sliced)):
+    for name in sorted(_used_imports(kept)):
         module = _module_file(name)
         if module is None:
             continue
@@ -197,5 +238,5 @@ def _add_slice(path: Path, scene: str, siblings: set[str], found: dict[str, str]
 
 
 def _defines_any(path: Path, names: set[str]) -> bool:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = parse_source(path.read_text(encoding="utf-8"), str(path))
     return any(isinstance(node, ast.ClassDef) and node.name in names for node in tree.body)

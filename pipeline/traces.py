@@ -28,7 +28,7 @@ from filelock import FileLock
 
 from pipeline.errors import ComputeError, UsageError, closest
 from pipeline.files import atomic_write
-from pipeline.hashing import digest, file_sha256, package_version, source_closure, third_party_imports
+from pipeline.hashing import digest, file_sha256, package_version, parse_source, source_closure, third_party_imports
 from pipeline.paths import ROOT, cache_dir, claim_output_root
 from sims.trace import Trace
 
@@ -62,7 +62,7 @@ _LOADED_SOURCES: dict[str, list[tuple[str, str]]] = {}
 
 def _literal_assignments(path: Path) -> dict[str, Any]:
     values = {}
-    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+    for node in parse_source(path.read_text(encoding="utf-8"), str(path)).body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             try:
                 values[node.targets[0].id] = ast.literal_eval(node.value)
@@ -73,7 +73,7 @@ def _literal_assignments(path: Path) -> dict[str, Any]:
 
 def _device_default(path: Path) -> str | None:
     """The default of ``Params.device`` read from the source (None: the sim has no device)."""
-    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+    for node in parse_source(path.read_text(encoding="utf-8"), str(path)).body:
         if isinstance(node, ast.ClassDef) and node.name == "Params":
             for item in node.body:
                 if (isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
