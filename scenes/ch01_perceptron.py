@@ -38,7 +38,7 @@ from manim import (
 )
 
 from scenes.kit.base import BookScene
-from scenes.kit.charts import nice_step, panel_axes
+from scenes.kit.charts import nice_step, panel_axes, polyline
 from scenes.kit.counters import CounterPanel, scrub
 from scenes.kit.legends import legend_row
 from scenes.kit.numbers import plain
@@ -406,8 +406,7 @@ class XORImpossible(PerceptronScene):
             self.caption("规则停不下来：直线来回跳动")
 
         def curve(k: int) -> VMobject:
-            return chart.plot_line_graph(np.r_[0, when[:k + 1]], np.r_[0, mistakes[:k + 1]], add_vertex_dots=False,
-                                         line_color=PALETTE.error, stroke_width=4)
+            return polyline(chart, np.r_[0, when[:k + 1]], np.r_[0, mistakes[:k + 1]], PALETTE.error, stroke_width=4)
 
         def line(k: int) -> VGroup:
             return boundary(self.plane, t["update_w"][k], float(t["update_b"][k]))

@@ -36,15 +36,14 @@ from manim import (
     ValueTracker,
     VGroup,
     VMobject,
-    always_redraw,
     interpolate_color,
     linear,
 )
 from manim.utils.color import ManimColor
 
 from scenes.kit.base import BookScene
-from scenes.kit.charts import LogAxes, decade_span, labelled_decades, nice_step
-from scenes.kit.counters import CounterPanel, scrub
+from scenes.kit.charts import LogAxes, decade_span, labelled_decades, nice_step, polyline
+from scenes.kit.counters import CounterPanel, redraw_on_change, scrub
 from scenes.kit.legends import legend_column, swatch
 from scenes.kit.numbers import fixed, sci, signed
 from scenes.kit.palette import PALETTE
@@ -378,7 +377,7 @@ class LSTMConveyor(BookScene):
         y, h = self.BELT_Y, self.BELT_H
         belt = Rectangle(width=x1 - x0, height=h, stroke_color=PALETTE.forward, stroke_width=2,
                          fill_color=PALETTE.forward, fill_opacity=0.18).move_to([(x0 + x1) / 2, y, 0])
-        chevrons = always_redraw(self.chevrons)
+        chevrons = redraw_on_change(self.clock.get_value, lambda _: self.chevrons())  # redrawn while the belt runs
         plus = VGroup(Circle(0.22, color=PALETTE.text, stroke_width=3, fill_color=PALETTE.background, fill_opacity=1),
                       tex("+", 34)).move_to([self.PLUS_X, y, 0])
         start = tex("c_{t-1}", TEX_SIZE, PALETTE.forward).next_to([x0, y + h / 2, 0], UP, buff=0.1)
@@ -395,15 +394,16 @@ class LSTMConveyor(BookScene):
         self.clock.set_value(0)
         self.belt, self.chevrons_mob, self.plus = belt, chevrons, plus
 
-    def chevrons(self) -> VGroup:
+    def chevrons(self) -> VMobject:
+        """The belt's chevrons as one VMobject, one outline each (redrawn on every frame while the belt runs)."""
         x0, x1 = self.BELT_X
         offset = (self.clock.get_value() * self.SPACING) % self.SPACING
-        marks = VGroup()
+        marks = VMobject(stroke_color=PALETTE.forward, stroke_width=3, stroke_opacity=0.8)
         d = 0.09
         for x in np.arange(x0 + 0.2 + offset, x1 - 0.15, self.SPACING):
             p = np.array([x, self.BELT_Y, 0])
-            marks.add(VMobject(stroke_color=PALETTE.forward, stroke_width=3, stroke_opacity=0.8)
-                      .set_points_as_corners([p + d * (LEFT + UP), p, p + d * (LEFT + DOWN)]))
+            marks.start_new_path(p + d * (LEFT + UP))
+            marks.add_points_as_corners([p, p + d * (LEFT + DOWN)])
         return marks
 
     def valve(self, gate: str) -> VGroup:
@@ -463,9 +463,10 @@ class LSTMConveyor(BookScene):
 
     def show_valves(self) -> None:
         self.play(FadeIn(self.pipes()), run_time=0.8)
-        self.valves = [always_redraw(lambda g=g: self.valve(g)) for g in "fio"]
-        self.labels = [always_redraw(lambda g=g: self.gate_label(g)) for g in "fio"]
-        self.readouts_mob = always_redraw(self.readouts)
+        # each redrawn when the time step changes, not every frame
+        self.valves = [redraw_on_change(self.step, lambda _, g=g: self.valve(g)) for g in "fio"]
+        self.labels = [redraw_on_change(self.step, lambda _, g=g: self.gate_label(g)) for g in "fio"]
+        self.readouts_mob = redraw_on_change(self.step, lambda _: self.readouts())
         self.add(self.plus)  # keep the junction above the chevrons
         for valve, label in zip(self.valves, self.labels):
             self.play(FadeIn(valve), FadeIn(label), run_time=0.7)
@@ -502,16 +503,19 @@ class LSTMConveyor(BookScene):
             return lines
         steps = np.arange(s + 1)
         for gate in "fio":
-            lines.add(self.chart.plot_line_graph(steps, self.gates[gate][: s + 1], add_vertex_dots=False,
-                                                 line_color=GATE_COLORS[gate], stroke_width=4)["line_graph"])
+            lines.add(polyline(self.chart, steps, self.gates[gate][: s + 1], GATE_COLORS[gate], stroke_width=4))
         return lines
 
     def play_sequence(self) -> None:
         t = self.trace(TRACE)
         self.chart = chart = self.gate_chart()
-        curves = always_redraw(self.gate_lines)
-        counters = always_redraw(self.counters)
+        curves = redraw_on_change(self.step, lambda _: self.gate_lines())
+        counters = redraw_on_change(self.step, lambda _: self.counters())
         self.play(Create(chart), FadeIn(counters), run_time=1.0)
+        # what the replay moves goes on top, in the order it had (it overlaps nothing else): manim redraws each
+        # frame from the first mobject that moves onwards, so the chart and the rest are drawn once per play
+        valves = [mob for pair in zip(self.valves, self.labels) for mob in pair]
+        self.bring_to_front(self.chevrons_mob, self.plus, *valves, self.readouts_mob, counters)
         self.add(curves)
         self.caption("训练好的 LSTM 读一条序列：\n第一个符号要一直记到最后")
         badge = speed_badge(f"{self.steps} 步用 {self.PLAY_SECONDS:g} 秒")
@@ -566,7 +570,7 @@ class LSTMConveyor(BookScene):
         self.labels = [self.gate_label(g) for g in "fio"]
         self.readouts_mob = self.readouts()
         self.add(self.counters_mob, *self.labels, self.readouts_mob)
-        self.gate_curves = curves
+        self.gate_curves = curves[0]  # the f, i, o lines as drawn last
 
     # --- the gradient along the belt ------------------------------------------------------------------------
     def carousel_gradient(self) -> None:
@@ -580,8 +584,7 @@ class LSTMConveyor(BookScene):
             if n < 1:
                 return VMobject()
             steps = np.arange(last - n, last + 1)
-            return chart.plot_line_graph(steps, carousel[steps], add_vertex_dots=False, line_color=PALETTE.backward,
-                                         stroke_width=5)["line_graph"]
+            return polyline(chart, steps, carousel[steps], PALETTE.backward, stroke_width=5)
 
         def pulses(j: int) -> VGroup:  # red marks running back along the belt, through the forget valve
             x0, x1 = self.BELT_X

@@ -46,7 +46,7 @@ from manim.utils.color import ManimColor
 from pipeline.checks.ch13 import BOOK_POLICY
 from scenes.kit.base import SAFE, BookScene, SceneTrace
 from scenes.kit.cartpole import cartpole, pose
-from scenes.kit.charts import LogAxes, decade_span, labelled_decades, nice_step, panel_axes
+from scenes.kit.charts import LogAxes, decade_span, labelled_decades, nice_step, panel_axes, polyline
 from scenes.kit.counters import scrub
 from scenes.kit.grids import CellGrid, ink_on, viridis
 from scenes.kit.legends import legend_column, legend_row, swatch
@@ -122,6 +122,13 @@ def placed(axes: Axes, left: float, bottom: float) -> Axes:
 
 
 # --- pictures -----------------------------------------------------------------------------------------------------
+def _rectangle_outline(left: float, right: float, top: float, bottom: float) -> np.ndarray:
+    """The Bézier points of a Rectangle's outline (corners UR, UL, DL, DR and back, straight edges)."""
+    corners = np.array([[right, top, 0], [left, top, 0], [left, bottom, 0], [right, bottom, 0], [right, top, 0]])
+    thirds = np.array([0, 1, 2, 3])[:, None, None] / 3
+    return (corners[:-1] + thirds * (corners[1:] - corners[:-1])).transpose(1, 0, 2).reshape(-1, 3)
+
+
 class _Pool:
     """The replay pool: one small cell per transition, row by row in the order they arrived.
 
@@ -156,17 +163,18 @@ class _Pool:
             i = end
         return pieces
 
-    def span(self, start: int, stop: int, color: str | ManimColor) -> VGroup:
-        """Cells [start, stop) filled with ``color``."""
-        group = VGroup()
+    def span(self, start: int, stop: int, color: str | ManimColor) -> VMobject:
+        """Cells [start, stop) filled with ``color``: one VMobject whose outlines are the band's rectangles
+        (one object per band, not per rectangle: the pool is redrawn on every frame of a replay)."""
+        outlines = []
         for a, b in self._rows(start, stop):
             (r0, c0), r1 = divmod(a, self.cols), (b - 1) // self.cols
             c1 = (b - 1) % self.cols if r1 == r0 else self.cols - 1
-            w, h = (c1 - c0 + 1) * self.cell, (r1 - r0 + 1) * self.cell
-            corner = self.corner + np.array([c0 * self.cell, -r0 * self.cell, 0])
-            group.add(Rectangle(width=w, height=h, stroke_color=color, stroke_width=1, fill_color=color,
-                                fill_opacity=1).move_to(corner + np.array([w / 2, -h / 2, 0])))
-        return group
+            left, top = self.corner[:2] + np.array([c0, -r0]) * self.cell
+            right, bottom = left + (c1 - c0 + 1) * self.cell, top - (r1 - r0 + 1) * self.cell
+            outlines.append(_rectangle_outline(left, right, top, bottom))
+        band = VMobject(stroke_color=color, stroke_width=1, fill_color=color, fill_opacity=1)
+        return band.set_points(np.concatenate(outlines)) if outlines else band
 
     def draw(self, arrived: int) -> VGroup:
         """The pool after ``arrived`` transitions."""
@@ -316,11 +324,13 @@ class ReplayBuffer(BookScene):
                                                                                          buff=0.12))
 
         builders = [lambda j: self.pool.draw(min(j // sub, k)), trail, agent, flyer, readout]
+        # the pool, the trail and the readout change once a transition; the agent and the flyer glide
+        changes = [lambda j: min(j // sub, k), lambda j: now(j)[0], None, None, lambda j: now(j)[0]]
         half = (k // 2) * sub
-        live = scrub(self, builders, 0, half, 0.38 * k / 2)
+        live = scrub(self, builders, 0, half, 0.38 * k / 2, changes=changes)
         self.caption("相邻经验首尾相连：\n上一条的 s′ 就是下一条的 s")
         self.remove(*live)
-        live = scrub(self, builders, half, k * sub, 0.38 * (k - k // 2))
+        live = scrub(self, builders, half, k * sub, 0.38 * (k - k // 2), changes=changes)
         self.pool_mob, self.stream_mobs = live[0], VGroup(*live[1:])
         self.hold(0.6)
 
@@ -375,8 +385,11 @@ class ReplayBuffer(BookScene):
         steps = self.t["batch_step"]
         start = int(steps[self.mid]) + 1
 
-        def marks(n: int) -> VGroup:  # the latest recorded batch drawn by the time n transitions had arrived
-            return self.markers(max(int(np.searchsorted(steps, n - 1, side="right")) - 1, 0))
+        def batch(n: int) -> int:  # the latest recorded batch drawn by the time n transitions had arrived
+            return max(int(np.searchsorted(steps, n - 1, side="right")) - 1, 0)
+
+        def marks(n: int) -> VGroup:
+            return self.markers(batch(n))
 
         def recent(n: int) -> VGroup:
             return self.pool.run(n - self.batch, n, PALETTE.forward)
@@ -384,7 +397,7 @@ class ReplayBuffer(BookScene):
         self.caption("每一步都这样抽一批来训练，\n直到最后一局")
         self.remove(self.marks, self.recent, self.count_mob, self.pool_mob)
         self.pool_mob, self.count_mob, _, _ = scrub(self, [self.pool.draw, self.counter, marks, recent], start, self.n,
-                                                    3.5)
+                                                    3.5, changes=[None, None, batch])
         self.play(FadeOut(self.badge), Transform(self.rows, self.strips(len(steps) - 1)), run_time=0.8)
 
     def conclude_gap(self) -> None:
@@ -495,16 +508,14 @@ class TargetNetwork(BookScene):
         if n < 1:
             return VMobject()
         xs = np.append(np.arange(0, n, max(1, self.updates // self.MAX_POINTS)), n)
-        return self.axes.plot_line_graph(xs, self.online[xs], add_vertex_dots=False, line_color=ONLINE,
-                                         stroke_width=3)["line_graph"]
+        return polyline(self.axes, xs, self.online[xs], ONLINE, stroke_width=3)
 
     def target_curve(self, u: int) -> VMobject:
         n = min(u, self.updates - 1)
         if n < 1:
             return VMobject()
         xs, ys = staircase(self.target[: n + 1])
-        return self.axes.plot_line_graph(xs, ys, add_vertex_dots=False, line_color=FROZEN,
-                                         stroke_width=4)["line_graph"]
+        return polyline(self.axes, xs, ys, FROZEN, stroke_width=4)
 
     def flash(self, u: int) -> VGroup:
         """A tick under every sync so far, and a fading bar at the latest (the copy arrow lit with it)."""

@@ -33,15 +33,14 @@ from manim import (
     ValueTracker,
     VGroup,
     VMobject,
-    always_redraw,
     linear,
 )
 
 from pipeline.checks.ch14 import BOOK_AVERAGES, BOOK_POLICY, BOOK_WINDOW  # the book's printed output
 from scenes.kit.base import SAFE, BookScene
 from scenes.kit.cartpole import cartpole, pose
-from scenes.kit.charts import nice_step, panel_axes
-from scenes.kit.counters import scrub
+from scenes.kit.charts import nice_step, panel_axes, polyline
+from scenes.kit.counters import redraw_on_change, scrub
 from scenes.kit.legends import legend_row
 from scenes.kit.numbers import fixed, plain, sig, signed
 from scenes.kit.palette import PALETTE
@@ -600,8 +599,7 @@ class CartPolePPO(BookScene):
             return VMobject()
         theta = np.degrees(self.obs[which][:n, 2]) + self.lim_deg
         color = PALETTE.error if which == "untrained" else PALETTE.learned
-        return self.strip.plot_line_graph(np.arange(n) * self.tau, theta, add_vertex_dots=False, line_color=color,
-                                          stroke_width=3)["line_graph"]
+        return polyline(self.strip, np.arange(n) * self.tau, theta, color, stroke_width=3)
 
     def replay(self, which: str) -> None:
         obs, steps = self.obs[which], self.steps(which)
@@ -622,9 +620,14 @@ class CartPolePPO(BookScene):
             i = min(int(j), steps - 1)
             return tuple((i + 1 - j) * obs[i, [0, 2]] + (j - i) * obs[i + 1, [0, 2]])
 
+        def step() -> int:  # the text and the angle line change once a step, not every frame
+            return int(k.get_value())
+
+        # the rig on top (it overlaps nothing), so the frames of the replay redraw only what moves
+        self.bring_to_front(self.rig)
         self.rig.add_updater(lambda m: pose(m, *at()))
-        text = always_redraw(lambda: self.state_text(which, int(k.get_value())))
-        line = always_redraw(lambda: self.angle_line(which, k.get_value()))
+        text = redraw_on_change(step, lambda i: self.state_text(which, i))
+        line = redraw_on_change(step, lambda i: self.angle_line(which, i))
         self.add(text, line)
         self.play(FadeIn(badge), run_time=0.5)
         self.play(k.animate.set_value(steps), run_time=seconds, rate_func=linear)
@@ -687,8 +690,7 @@ class CartPolePPO(BookScene):
         group = VGroup(*(Dot(self.curve_axes.c2p(self.env[i], self.ret[i]), radius=0.04, color=PALETTE.learned)
                          for i in keep))
         if len(keep) > 1:
-            group.add(self.curve_axes.plot_line_graph(self.env[keep], self.ret[keep], add_vertex_dots=False,
-                                                      line_color=PALETTE.learned, stroke_width=3)["line_graph"])
+            group.add(polyline(self.curve_axes, self.env[keep], self.ret[keep], PALETTE.learned, stroke_width=3))
         return group
 
     def ratio_bars(self, k: int) -> VGroup:

@@ -693,6 +693,7 @@ class SelfPlayFlywheel(BookScene):
     def step(self, k: int, seconds: float, *also) -> None:
         """The wheel moves one node on: a dot runs along arrow k and the highlight follows it."""
         dot = Dot(self.tracks[k].get_start(), radius=0.09, color=PALETTE.highlight)
+        self.bring_to_front(self.glow)  # see turn(): what moves goes on top
         self.add(dot)
         self.play(MoveAlongPath(dot, self.tracks[k]), Transform(self.glow, self.glow_on((k + 1) % 3)), *also,
                   run_time=seconds)
@@ -701,12 +702,16 @@ class SelfPlayFlywheel(BookScene):
     def turn(self, g: int, seconds: float, explain: bool = False) -> None:
         t = self.t
         data = mono(f"{t['positions'][g]} 个局面", SMALL_SIZE, PALETTE.muted).move_to(self.boxes[1][1][1])
+        # what a step changes goes on top first (it overlaps nothing): manim redraws every frame only the
+        # mobjects from the first one that moves onwards, and draws those below it once
+        self.bring_to_front(self.boxes[1][1][1])
         self.step(0, seconds, ReplacementTransform(self.boxes[1][1][1], data))
         self.boxes[1][1].submobjects[1] = data
         if explain:
             self.caption(f"自博弈 {t.params['games_per_gen']} 局，每个局面记下搜索的\n走法分布 π 和终局胜负 z："
                          f"{t['positions'][g]} 个")
         numbers = self.loss_values(g)
+        self.bring_to_front(self.loss_numbers)
         self.step(1, seconds, ReplacementTransform(self.loss_numbers, numbers))
         self.loss_numbers = numbers
         if explain:

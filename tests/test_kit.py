@@ -92,3 +92,31 @@ def test_the_pipeline_knows_the_kits_themes():
     from scenes.kit import palette
 
     assert set(THEMES) == set(palette.THEMES) and DEFAULT_THEME in THEMES
+
+
+def _outlines(text) -> list:
+    return [glyph.points for glyph in text.submobjects]
+
+
+def test_mono_text_from_laid_out_glyphs_equals_pangos_layout():
+    """``mono`` composes counters from glyphs laid out once: the same outlines, in the same order, as a Text."""
+    import numpy as np
+    from manim import Text
+
+    import scenes.kit.base  # noqa: F401  (Text as the scenes build it)
+    from scenes.kit.palette import MONO, PALETTE
+    from scenes.kit.text import CONTEXT_FREE_SYMBOLS, _mono_from_glyphs, mono
+
+    counters = ["更新  6368 次", "x = +0.123 m   θ = −4.5°", "第  3/500 步 · 0.06 s", "s′=(1,2)  r=-1", "a=→",
+                "第 12/21 轮 · 裁剪  5.3%", "c = -1.234e-05", "t = 17 / 29", "x_t = 3（信号）"]
+    contexts = ["第{}步", "0.5 {}x"]  # beside CJK, beside ASCII
+    size = 22
+    for text in counters + [c.format(s) for s in CONTEXT_FREE_SYMBOLS for c in contexts]:
+        assert _mono_from_glyphs(text, size, PALETTE.muted) is not None, text
+        made, laid_out = mono(text, size, PALETTE.muted), Text(text, font=MONO, font_size=size, color=PALETTE.muted)
+        assert made.original_text == text and made.text == laid_out.text
+        assert made.font_size == pytest.approx(laid_out.font_size)
+        a, b = _outlines(made), _outlines(laid_out)
+        assert [p.shape for p in a] == [p.shape for p in b], text
+        assert max(np.abs(p - q).max() for p, q in zip(a, b)) < 1e-5, text
+    assert _mono_from_glyphs("0 … 0", size, PALETTE.muted) is None  # '…' takes its form from the text around it

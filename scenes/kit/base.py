@@ -15,13 +15,18 @@ a trace; from the pipeline it imports only the book's printed reference numbers
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import pickle
+import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
+import manim
+import numpy as np
 from manim import (
     DOWN,
     UL,
@@ -36,6 +41,7 @@ from manim import (
     Text,
     config,
 )
+from manim.mobject.svg import svg_mobject
 from manim.mobject.svg.svg_mobject import VMobjectFromSVGPath
 from manim.mobject.text.numbers import DecimalNumber
 from manim.mobject.text.text_mobject import MarkupText
@@ -70,6 +76,75 @@ def _drop_parsed_svg_after_use() -> None:
 
 
 _drop_parsed_svg_after_use()
+
+
+SVG_CACHE_VERSION = "1"  # raise it when what is kept changes (e.g. what _drop_parsed_svg_after_use drops)
+
+
+def _keep_parsed_svg_between_runs() -> None:
+    """Every Text and MathTex is an SVG that manim writes once into the media folder (Pango's layout, LaTeX)
+    and then parses into glyphs on every run: about 20 ms a text, a third of a text-heavy scene's
+    ``construct()``. This keeps the parsed glyphs beside the SVG, pickled (2 ms to load), for the next run of
+    the scene (the edited scene's still, its next render). The pickle's name hashes the SVG's bytes and all
+    manim keys its own in-process cache on (``SVGMobject.hash_seed``), so a changed SVG, style or library is
+    parsed anew; only SVGs that manim wrote into the media folder are kept, never a project file's."""
+    original = svg_mobject.SVGMobject.generate_mobject
+    if getattr(original, "_reel_keeps_parsed", False):
+        return
+
+    def generate_mobject(self: svg_mobject.SVGMobject) -> svg_mobject.SVGMobject:
+        kept = _parsed_svg_file(self)
+        parsed = _load_parsed(kept) if kept else None
+        if parsed is None:
+            result = original(self)  # parses, adds the glyphs, flips them upright
+            if kept:
+                _store_parsed(kept, (self.submobjects, self.id_to_vgroup_dict))
+            return result
+        glyphs, self.id_to_vgroup_dict = parsed
+        self.add(*glyphs)
+        return self
+
+    generate_mobject._reel_keeps_parsed = True  # type: ignore[attr-defined]
+    svg_mobject.SVGMobject.generate_mobject = generate_mobject
+
+
+def _parsed_svg_file(mob: svg_mobject.SVGMobject) -> Path | None:
+    """Where the parsed glyphs of ``mob``'s SVG are kept: beside the SVG, if manim wrote it into the media folder."""
+    try:
+        svg = Path(mob.get_file_path()).resolve()
+        svg.relative_to(Path(config.media_dir).resolve())
+        data = svg.read_bytes()
+    except (OSError, ValueError):
+        return None
+    stamp = repr((SVG_CACHE_VERSION, manim.__version__, np.__version__, sys.version, mob.hash_seed)).encode()
+    return svg.with_name(f"{svg.stem}.{hashlib.sha256(stamp + data).hexdigest()[:20]}.parsed")
+
+
+def _load_parsed(path: Path) -> tuple[list[Mobject], dict[str, Any]] | None:
+    """The glyphs and manim's id → group map, as a parse of the SVG left them (None: parse it)."""
+    try:
+        with open(path, "rb") as f:
+            parsed = pickle.load(f)
+    except Exception:  # missing, half-written or unreadable: parse the SVG as usual
+        return None
+    return parsed if isinstance(parsed, tuple) and len(parsed) == 2 else None
+
+
+def _store_parsed(path: Path, parsed: tuple[list[Mobject], dict[str, Any]]) -> None:
+    """Written aside and renamed: a render killed meanwhile leaves no half file under the real name."""
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(parsed, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except Exception:  # a cache: failing to keep it costs the next run the parse, nothing else
+        Path(tmp).unlink(missing_ok=True)
+
+
+_keep_parsed_svg_between_runs()
 
 
 class TraceFieldError(KeyError):
@@ -153,7 +228,12 @@ def _text_of(mob: Mobject) -> tuple[str, str] | None:
 
 
 def _texts(mob: Mobject) -> Iterator[Mobject]:
-    """The outermost text-like mobjects in ``mob``'s family."""
+    """The outermost text-like mobjects in ``mob``'s family (of a mobject an updater redraws, its first build:
+    ``log_as``, set by ``scenes.kit.counters.redraw_on_change``)."""
+    shown_first = getattr(mob, "log_as", None)
+    if shown_first is not None:
+        yield from _texts(shown_first)
+        return
     if _text_of(mob) is not None:
         yield mob
         return

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Any, Callable, Hashable, Sequence
 
 import numpy as np
-from manim import DOWN, LEFT, UR, Mobject, Scene, ValueTracker, VGroup, always_redraw, linear
+from manim import DOWN, LEFT, UR, Mobject, Scene, ValueTracker, VGroup, linear
 
 from scenes.kit.base import SAFE
 from scenes.kit.text import COUNTER_SIZE, mono
 
-__all__ = ["CounterPanel", "scrub"]
+__all__ = ["CounterPanel", "redraw_on_change", "scrub"]
 
 
 class CounterPanel:
@@ -45,17 +45,51 @@ class CounterPanel:
         return new
 
 
+def redraw_on_change(state: Callable[[], Hashable], build: Callable[[Any], Mobject]) -> VGroup:
+    """``build(state())``, rebuilt when ``state()`` changes: unlike ``always_redraw`` (a rebuild and a ``become``
+    every frame, even while nothing changes), a frame whose state is the last one's costs nothing here.
+
+    The result is a group holding the current build (swapped, not morphed: a state can have more or fewer
+    parts than the last). ``build`` must return new mobjects: a replaced build is emptied, because manim
+    draws a ``play`` from the list of parts it took when the play began. The screen log reads the first
+    build, as it reads ``always_redraw``'s first mobject: whoever shows the final state builds it afresh
+    (as ``scrub`` does).
+    """
+    shown = state()
+    holder = VGroup(build(shown))
+    holder.log_as = holder.submobjects[0]  # see scenes.kit.base._texts
+
+    def swap(group: VGroup) -> None:
+        nonlocal shown
+        now = state()
+        if now != shown:
+            shown = now
+            replaced, group.submobjects = group.submobjects, [build(now)]
+            for part in (part for mob in replaced for part in mob.get_family()):
+                part.clear_points()
+
+    holder.add_updater(swap)
+    return holder
+
+
 def scrub(scene: Scene, builders: Sequence[Callable[[int], Mobject]], start: int, stop: int, seconds: float,
-          *also) -> list[Mobject]:
-    """Replay recorded states ``start`` … ``stop``: each builder draws state ``k``, redrawn every frame.
+          *also, changes: Sequence[Callable[[int], Hashable] | None] = ()) -> list[Mobject]:
+    """Replay recorded states ``start`` … ``stop``: each builder draws state ``k``, redrawn when ``k`` changes
+    (or, where ``changes`` gives a function for it, when what that function makes of ``k`` changes: what the
+    builder actually draws from ``k``).
 
     ``also`` are animations played alongside. Returns the final state's mobjects, on screen: fresh
-    builds of state ``stop`` that replace the redrawn ones (``always_redraw`` keeps its first
-    mobjects and only moves their points, so a text would still carry its first string, and the
-    screen log would record that instead of what the frame shows).
+    builds of state ``stop`` that replace the redrawn ones (the screen log reads a redrawn mobject's
+    first build only, so it records these as what the last frame shows).
     """
     k = ValueTracker(start)
-    live = [always_redraw(lambda build=build: build(int(round(k.get_value())))) for build in builders]
+
+    def now() -> int:
+        return int(round(k.get_value()))
+
+    keys = list(changes) + [None] * (len(builders) - len(changes))
+    live = [redraw_on_change((lambda key=key: key(now())) if key else now, lambda _, build=build: build(now()))
+            for build, key in zip(builders, keys)]
     scene.add(*live)
     scene.play(k.animate.set_value(stop), *also, run_time=seconds, rate_func=linear)
     final = [build(stop) for build in builders]

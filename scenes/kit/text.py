@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from manim import MathTex, Mobject, Text
+from manim import ORIGIN, RIGHT, MathTex, Mobject, Text, VGroup
 
 from scenes.kit.numbers import plain
 from scenes.kit.palette import FONT, MONO, PALETTE
@@ -47,7 +47,68 @@ def cjk(text: str, size: float = CAPTION_SIZE, color: str | None = None, **kwarg
 
 def mono(text: str, size: float = COUNTER_SIZE, color: str | None = None, **kwargs: Any) -> Text:
     """Monospaced text for counters and numbers that change."""
-    return _made_once(Text, text, font=MONO, font_size=size, color=color or PALETTE.text, **kwargs)
+    color = color or PALETTE.text
+    composed = None if kwargs else _mono_from_glyphs(text, size, color)
+    if composed is not None:
+        return composed
+    return _made_once(Text, text, font=MONO, font_size=size, color=color, **kwargs)
+
+
+# --- monospaced text from glyphs laid out once ----------------------------------------------------------------
+# A counter shows a new string every frame, and a Text parses its whole SVG each time (most of what a replay
+# costs). In the monospaced font a glyph's shape and advance do not depend on its neighbours (for the
+# characters ``_context_free`` admits), so a string is its characters' glyphs side by side: each character is
+# laid out once (between two zeros, which measure its advance), and a new string only copies and shifts
+# glyphs. Equal to Pango's own layout (tests/test_kit).
+
+_GLYPHS: dict[tuple, tuple[Any, float] | None] = {}
+CONTEXT_FREE_SYMBOLS = "·θ°−′→←↑↓±×≥≤—（）：，%"
+
+
+def _glyph(char: str, size: float, color: str) -> tuple[Any, float] | None:
+    """``char``'s glyph (None for a blank) placed as if its cell began at x = 0, and its advance;
+    None where Pango does not draw it as exactly one glyph."""
+    key = (char, size, repr(color))
+    if key not in _GLYPHS:
+        probe = Text(f"0{char}0", font=MONO, font_size=size, color=color).submobjects
+        zeros = Text("00", font=MONO, font_size=size, color=color).submobjects
+        cell = zeros[1].points[0, 0] - zeros[0].points[0, 0]  # a digit's advance (the mono cell)
+        if len(probe) not in (2, 3) or len(zeros) != 2:
+            _GLYPHS[key] = None
+        else:
+            start = probe[0].points[0] + cell * RIGHT  # the first zero's outline starts where it starts in any cell
+            glyph = probe[1].copy().shift(-start) if len(probe) == 3 else None
+            _GLYPHS[key] = (glyph, probe[-1].points[0, 0] - probe[0].points[0, 0] - cell)
+    return _GLYPHS[key]
+
+
+def _context_free(char: str) -> bool:
+    """Whether Pango draws ``char`` the same whatever its neighbours: printable ASCII, CJK ideographs and the
+    symbols listed (checked in tests/test_kit; not '…', whose form Pango picks from the text around it)."""
+    return " " <= char <= "~" or "\u4e00" <= char <= "\u9fff" or char in CONTEXT_FREE_SYMBOLS
+
+
+def _mono_from_glyphs(text: str, size: float, color: str) -> Text | None:
+    """``Text(text)`` in the monospaced font, composed from laid-out glyphs; None where that would not be
+    exact (a character outside ``_context_free``, or one Pango does not draw as one glyph)."""
+    if not text.strip() or not all(map(_context_free, text)):
+        return None
+    glyphs, cursor = [], 0.0
+    for char in text:
+        found = _glyph(char, size, color)
+        if found is None:
+            return None
+        glyph, advance = found
+        if glyph is not None:
+            glyphs.append(glyph.copy().shift(cursor * RIGHT))
+        cursor += advance
+    shell = _made_once(Text, "0", font=MONO, font_size=size, color=color)
+    shell.submobjects = glyphs
+    shell.move_to(ORIGIN)  # a Text is centred on its outlines, as here
+    shell.chars = VGroup(*glyphs)
+    shell.original_text, shell.text = text, text.replace(" ", "")
+    shell.initial_height = shell.height
+    return shell
 
 
 def tex(source: str, size: float = TEX_SIZE, color: str | None = None, **kwargs: Any) -> MathTex:
