@@ -74,10 +74,13 @@ def main() -> None:
     parser.add_argument("targets", nargs="*")
     parser.add_argument("-q", "--quality", default="m", choices=sorted(QUALITIES))
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--keep", type=Path, help="keep reel's output (and its records) in this folder, e.g. for "
+                        "bench/ray_vs_local.py --plan-only --records DIR")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="reel-bench-") as tmp:
-        wall, artifacts = reel_run(args.targets, args.quality, args.jobs, Path(tmp) / "reel")
-        peer = peer_run(args.targets, args.quality, Path(tmp) / "reel")
+        output = args.keep.resolve() if args.keep else Path(tmp) / "reel"
+        wall, artifacts = reel_run(args.targets, args.quality, args.jobs, output)
+        peer = peer_run(args.targets, args.quality, output)
     report(wall, artifacts, args.jobs, peer)
 
 

@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable, Protocol
 
@@ -40,6 +41,7 @@ STILL_QUALITY = "h"  # figures are 1080p
 PIXELS = {"l": (854, 480), "m": (1280, 720), "h": (1920, 1080), "p": (2560, 1440), "k": (3840, 2160)}
 PREVIEW_QUALITY = "l"  # `reel preview`: the fastest look
 TITLECARD_PATH = ROOT / "scenes" / "titlecard.py"
+MANIM_CONFIG = Path(__file__).with_name("manim.cfg")  # reel's encoder settings (see the file)
 
 
 def quality_name(letter: str) -> str:
@@ -85,8 +87,14 @@ def _render_inputs(module_path: Path, scene: str, quality: str, still: bool, ext
         "still": still,
         "theme": theme(),
         "manim": package_version("manim"),
+        "manim_config": _manim_config(),
         **extra,
     }
+
+
+@lru_cache(maxsize=1)
+def _manim_config() -> str:
+    return MANIM_CONFIG.read_text(encoding="utf-8")
 
 
 def _siblings(chapter: Chapter) -> set[str]:
@@ -146,7 +154,7 @@ def _job_name(job: RenderJob) -> str:
 def manim_command(quality: str, still: bool, module_path: Path, scene: str, media_dir: Path) -> list[str]:
     """The manim invocation of one job (the same here and on a Ray worker)."""
     cmd = [sys.executable, "-m", "manim", "render", f"-q{quality}", "--media_dir", str(media_dir),
-           "--disable_caching", "--progress_bar", "none", "-v", "WARNING"]
+           "--config_file", str(MANIM_CONFIG), "--disable_caching", "--progress_bar", "none", "-v", "WARNING"]
     if still:
         cmd += ["-s", "--format", "png"]
     return cmd + [str(module_path), scene]

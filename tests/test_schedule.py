@@ -61,7 +61,7 @@ def test_one_job_graph_renders_start_when_their_traces_are_ready(out, monkeypatc
             raise ComputeError("sim bad.c failed: ValueError: boom")
         return {"cached": False, "wall_s": 0.1, "key": "k"}
 
-    def fake_render(job, on_start, recheck):
+    def fake_render(job, on_start, recheck, executor):
         note(f"render {job.label}")
         return {"ok": True}
 
