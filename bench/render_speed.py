@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -42,19 +43,25 @@ def reel_run(targets: list[str], quality: str, jobs: int, output: Path) -> tuple
     return wall, [r for r in records if r.get("theme", "dark") == env.get("REEL_THEME", "dark")]
 
 
-def peer_run(targets: list[str], quality: str, output: Path) -> float:
-    """One plain ``manim render`` per scene, sequentially, reading the traces through the store's index."""
+def peer_run(targets: list[str], quality: str, output: Path) -> tuple[float, float]:
+    """One plain ``manim render`` per scene, sequentially, reading the traces through the store's index; its wall
+    and CPU seconds (manim encodes in a thread of its own, so one render can keep more than one core busy)."""
     env = {**os.environ, "REEL_OUTPUT": str(output)}
     env.pop("REEL_TRACES", None)
-    start = time.perf_counter()
+    start, cpu_before = time.perf_counter(), _children_cpu()
     for entry in resolve_targets(targets, ("scene",)):
         subprocess.run([sys.executable, "-m", "manim", "render", f"-q{quality}", "--media_dir",
                         str(output / "peer-media"), "--progress_bar", "none", "-v", "WARNING", str(entry.path),
                         entry.name], cwd=output, env=env, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, _children_cpu() - cpu_before
 
 
-def report(wall: float, artifacts: list[dict], cores: int, peer: float) -> None:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def report(wall: float, artifacts: list[dict], cores: int, peer: float, peer_cpu: float) -> None:
     jobs = [a for a in artifacts if "wall_s" in a]
     print(f"{'job':<36} {'video s':>8} {'wall s':>8} {'CPU s':>8} {'CPU s / video s':>16}")
     for a in sorted(jobs, key=lambda a: -a["wall_s"]):
@@ -66,7 +73,11 @@ def report(wall: float, artifacts: list[dict], cores: int, peer: float) -> None:
     print(f"\nrun wall {wall:.1f} s; Σ job wall {sum(a['wall_s'] for a in jobs):.1f} s; Σ job CPU {cpu:.1f} s; "
           f"cores {cores}; longest job {longest:.1f} s")
     print(f"efficiency max(Σ CPU / cores, longest) / wall = {max(cpu / cores, longest) / wall:.2f}")
-    print(f"plain manim, one scene after another (videos only): {peer:.1f} s; reel / peer = {wall / peer:.2f}")
+    print(f"plain manim, one scene after another (videos only): {peer:.1f} s wall, {peer_cpu:.1f} s CPU "
+          f"({peer_cpu / peer:.2f} cores busy); reel / peer = {wall / peer:.2f}")
+    scenes = sum(a["cpu_s"] for a in jobs if a["kind"] == "scene")
+    print(f"CPU of the same scene videos: reel {scenes:.1f} s, peer {peer_cpu:.1f} s ({scenes / peer_cpu:.2f}); "
+          f"stills, title cards and figures add {cpu - scenes:.1f} s that the peer does not make")
 
 
 def main() -> None:
@@ -80,8 +91,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="reel-bench-") as tmp:
         output = args.keep.resolve() if args.keep else Path(tmp) / "reel"
         wall, artifacts = reel_run(args.targets, args.quality, args.jobs, output)
-        peer = peer_run(args.targets, args.quality, output)
-    report(wall, artifacts, args.jobs, peer)
+        peer, peer_cpu = peer_run(args.targets, args.quality, output)
+    report(wall, artifacts, args.jobs, peer, peer_cpu)
 
 
 if __name__ == "__main__":
