@@ -98,7 +98,10 @@ def ray_session(address: str | None, cpus: int) -> Iterator["RayExecutor"]:
         else:  # "local": a private instance, never a cluster someone started on this machine
             ray.init(address="local", num_cpus=cpus, object_store_memory=256 * 2**20, **quiet)
     except (ConnectionError, RuntimeError, ValueError) as exc:
-        raise UsageError(f"could not start Ray{f' at {address}' if address else ''}: {exc}") from None
+        hint = ("; a cluster with token authentication (Ray's default since 2.59) needs RAY_AUTH_MODE=token here, and "
+                "its token in RAY_AUTH_TOKEN or ~/.ray/auth_token" if address and not os.environ.get("RAY_AUTH_MODE")
+                else "")
+        raise UsageError(f"could not start Ray{f' at {address}' if address else ''}: {exc}{hint}") from None
     finally:
         if saved is not None:
             os.environ["RAY_ADDRESS"] = saved

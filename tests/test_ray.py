@@ -140,3 +140,37 @@ def test_unreachable_address_is_one_line_exit_2(tmp_path):
                 env={"REEL_OUTPUT": str(tmp_path / "o")})
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == ["error: cannot reach a Ray cluster at 127.0.0.1:1: Connection refused"]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_address_joins_a_running_cluster(tmp_path):
+    """`ray start --head` (token authentication, Ray's default) then `--address`: the cluster's CPUs do the work."""
+    port = _free_port()
+    env = {**os.environ, "RAY_AUTH_MODE": "token"}
+    ray_cli = Path(sys.executable).with_name("ray")
+    head = subprocess.Popen([str(ray_cli), "start", "--head", "--block", f"--port={port}", "--num-cpus=1",
+                             "--include-dashboard=false", "--disable-usage-stats"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        output = tmp_path / "output"
+        shared_trace_store(output)
+        proc = None
+        for _ in range(60):  # the head takes a few seconds to listen
+            proc = reel("figure", f"{CHAPTER}.Fig_ForwardBackward", "--executor", "ray", "--address",
+                        f"127.0.0.1:{port}", env={"REEL_OUTPUT": str(output), "RAY_AUTH_MODE": "token"})
+            if "cannot reach" not in proc.stderr:
+                break
+            time.sleep(1)
+        assert proc.returncode == 0, proc.stderr
+        assert f"Ray at 127.0.0.1:{port}: 1 CPU(s)" in proc.stderr and "1 render(s)" in proc.stdout
+        assert (output / "figures" / CHAPTER / "Fig_ForwardBackward.png").is_file()
+    finally:
+        os.killpg(head.pid, signal.SIGTERM)  # `--block` stops the node's processes when it ends
+        head.wait(timeout=60)
