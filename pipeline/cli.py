@@ -107,7 +107,8 @@ def list_cmd(quality: str, as_json: bool) -> None:
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default=None, help="for torch sims")
 @click.option("--force", is_flag=True, help="recompute even if cached")
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per trace")
-@jobs_option
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=DEFAULT_JOBS, show_default=True,
+              help="with --executor ray: traces computed at once (the local Ray's CPUs); locally one after another")
 @executor_options
 @quiet_option
 @handled
