@@ -182,3 +182,16 @@ class RangeHandler(SimpleHTTPRequestHandler):
 
     def log_message(self, *args) -> None:
         pass
+
+
+def made_output(root: Path) -> Path:
+    """``make_output`` into ``root/output`` (``REEL_OUTPUT`` set only while it runs); returns that folder."""
+    import pytest
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("REEL_OUTPUT", str(root / "output"))
+    try:
+        make_output(root / "tmp")
+    finally:
+        mp.undo()
+    return root / "output"

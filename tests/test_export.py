@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import reel
-from export_fixture import CAPTIONS, TITLE_S, assemble, make_output, publish_scene
+from export_fixture import CAPTIONS, TITLE_S, assemble, made_output, publish_scene
 
 pytestmark = pytest.mark.xdist_group("test_export")  # one worker: its module fixtures are built once
 
@@ -39,14 +39,7 @@ def files_under(root: Path) -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def output(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("export")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("REEL_OUTPUT", str(root / "output"))
-    try:
-        make_output(root / "tmp")
-    finally:
-        mp.undo()
-    return root / "output"
+    return made_output(tmp_path_factory.mktemp("export"))
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from conftest import reel
-from export_fixture import CAPTIONS, SCENES, make_output
+from export_fixture import CAPTIONS, SCENES, made_output
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 EBOOK_CONVERT = shutil.which("ebook-convert")
@@ -36,14 +36,7 @@ NOTES_ONLY = ('pdf:impress_pdf_Export:{"ExportNotesPages":{"type":"boolean","val
 
 @pytest.fixture(scope="module")
 def output(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("office")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("REEL_OUTPUT", str(root / "output"))
-    try:
-        make_output(root / "tmp")
-    finally:
-        mp.undo()
-    return root / "output"
+    return made_output(tmp_path_factory.mktemp("office"))
 
 
 def run(*args: str, env: dict | None = None) -> None:
