@@ -7,31 +7,15 @@ book's own text for a generic LeNet, and no trace stands behind them.
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, ORIGIN, RIGHT, UP, Line, Polygon, Rectangle, VGroup, config, interpolate_color
-from manim.utils.color import ManimColor
+from manim import DOWN, LEFT, ORIGIN, RIGHT, UP, Line, Polygon, Rectangle, VGroup, config
 
 from scenes.kit.base import SAFE, BookScene
 from scenes.kit.grids import viridis
 from scenes.kit.palette import PALETTE
-from scenes.kit.shapes import arrow_between
+from scenes.kit.shapes import arrow_between, cuboid
 from scenes.kit.text import LABEL_SIZE, SMALL_SIZE, cjk, mono
 
-__all__ = ["Fig_LeNetFlow", "cuboid", "ramp"]
-
-
-def cuboid(side: float, depth: float, color: str) -> VGroup:
-    """A feature-map block: a side×side front face, ``depth`` (channels) drawn as an oblique extrusion."""
-    off = depth * np.array([0.55, 0.32, 0.0])
-    front = Rectangle(width=side, height=side, stroke_color=color, stroke_width=2,
-                      fill_color=PALETTE.grid, fill_opacity=1.0)
-    ul, ur, dr = front.get_corner(UP + LEFT), front.get_corner(UP + RIGHT), front.get_corner(DOWN + RIGHT)
-    top = Polygon(ul, ur, ur + off, ul + off, stroke_color=color, stroke_width=2,
-                  fill_color=interpolate_color(ManimColor(PALETTE.grid), ManimColor(PALETTE.muted), 0.45),
-                  fill_opacity=1.0)
-    right = Polygon(ur, dr, dr + off, ur + off, stroke_color=color, stroke_width=2,
-                    fill_color=interpolate_color(ManimColor(PALETTE.grid), ManimColor(PALETTE.background), 0.4),
-                    fill_opacity=1.0)
-    return VGroup(right, top, front)
+__all__ = ["Fig_LeNetFlow", "ramp"]
 
 
 def ramp(start: np.ndarray, end: np.ndarray, rising: bool = True, height: float = 0.09) -> VGroup:

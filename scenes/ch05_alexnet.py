@@ -35,12 +35,11 @@ from manim import (
 from manim.utils.color import ManimColor
 
 from pipeline.checks.ch05 import BOOK_FACTS, BOOK_PARAMS, BOOK_TOP5
-from scenes.ch03_cnn_figures import cuboid
 from scenes.kit.base import SAFE, BookScene
 from scenes.kit.grids import CellGrid, heat_scale, viridis
 from scenes.kit.numbers import fixed, plain
 from scenes.kit.palette import PALETTE
-from scenes.kit.shapes import arrow_between
+from scenes.kit.shapes import CUBOID_SLANT, arrow_between, cuboid
 from scenes.kit.text import BODY_SIZE, LABEL_SIZE, SMALL_SIZE, cjk, mono
 
 MAPS, FILTERS, ALEXNET = "feature_maps.default", "sobel_filters.default", "alexnet_shapes.default"
@@ -49,7 +48,7 @@ LEVELS = ("边缘", "纹理", "部件", "大部件", "更大部件")  # the book
 LEFT_X, RIGHT_X = -6.7, 6.7  # the pyramid's horizontal extent
 BASE_Y, RISE = -2.15, 0.45  # bottom of the photo, and how much each level sits higher than the one before
 GAP = 0.45  # room for the arrow between two levels
-DEPTH_X = 0.55  # cuboid's oblique offset per unit of depth (as ch03's cuboid draws it)
+DEPTH_X = float(CUBOID_SLANT[0])  # the x of a cuboid's oblique offset per unit of depth
 
 
 def grey(v: float) -> ManimColor:

@@ -14,7 +14,7 @@ heat-map scenes and nothing else. This file stays empty on purpose.
 ``grids``      ``CellGrid``, ``viridis``, ``heat_scale``, ``ink_on``
 ``legends``    ``legend_row``, ``legend_column``, ``swatch``
 ``counters``   ``CounterPanel`` (corner counters), ``scrub`` (replay a run)
-``shapes``     ``arrow_between``
+``shapes``     ``arrow_between``, ``cuboid`` (a feature-map block)
 ``cartpole``   ``cartpole`` / ``pose``: CartPole-v1 drawn from recorded states
 ``frames``     a still drawn from the video's own run; still-only runs draw once
 =============  ================================================================
