@@ -19,7 +19,8 @@ from pipeline.files import atomic_write, normal_mode
 from pipeline.hashing import file_sha256
 from pipeline.paths import DEFAULT_THEME, cache_dir, claim_output_root, output_dir, output_root, theme
 
-__all__ = ["is_fresh", "read_record", "publish", "write_json_atomic", "write_manifest", "records", "run_temp_dir"]
+__all__ = ["is_fresh", "read_record", "forget", "publish", "write_json_atomic", "write_manifest", "records",
+           "run_temp_dir"]
 
 
 def _record_path(artifact: Path) -> Path:
@@ -60,6 +61,11 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def forget(artifact: Path) -> None:
+    """Drop ``artifact``'s record (the file itself is the caller's to remove)."""
+    _record_path(artifact).unlink(missing_ok=True)
 
 
 def read_record(artifact: Path) -> dict[str, Any] | None:

@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from filelock import FileLock
 
-from pipeline.artifacts import _record_path, is_fresh, publish, run_temp_dir
+from pipeline.artifacts import forget, is_fresh, publish, run_temp_dir
 from pipeline.errors import UsageError, closest
 from pipeline.files import atomic_write
 from pipeline.hashing import digest
@@ -255,7 +255,7 @@ def _prune(root: Path, written: set[Path]) -> list[Path]:
             path = here / name
             if path not in written:
                 path.unlink()
-                _record_path(path).unlink(missing_ok=True)
+                forget(path)
                 removed.append(path)
         if here != root and not any(here.iterdir()):
             here.rmdir()
