@@ -10,6 +10,15 @@ import pytest
 
 from scenes.kit.numbers import fixed, plain, sci, sig, signed, vector
 
+
+@pytest.fixture(autouse=True, scope="module")
+def private_media(tmp_path_factory):
+    """Texts made here write their SVGs into a folder of the test's own, not ./media in the project."""
+    from manim import tempconfig
+
+    with tempconfig({"media_dir": str(tmp_path_factory.mktemp("media"))}):
+        yield
+
 KEYS = """
 import json, sys
 from pathlib import Path
