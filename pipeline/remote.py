@@ -19,7 +19,6 @@ import importlib.util
 import json
 import logging
 import os
-import shutil
 import signal
 import socket
 import tempfile
@@ -31,9 +30,17 @@ from typing import Any, Iterator
 from filelock import FileLock
 
 from pipeline.errors import ComputeError, UsageError
-from pipeline.files import atomic_write
 from pipeline.paths import ROOT
-from pipeline.render import QUALITIES, RenderJob, TraceJob, find_output, manim_command, timed_run
+from pipeline.render import (
+    SIDE_FILES,
+    RenderJob,
+    TraceJob,
+    clear_media,
+    drop_movie_pieces,
+    find_output,
+    manim_command,
+    timed_run,
+)
 from pipeline.traces import TraceSpec, TraceStore
 
 __all__ = ["EXECUTORS", "RayExecutor", "check_executor", "ray_session", "render_on_worker", "trace_on_worker",
@@ -165,13 +172,9 @@ class RayExecutor:
         if result["key"] != key:
             raise ComputeError(f"trace {spec.name}: the worker's key differs from this machine's (its source, library "
                                f"versions or device differ); nothing was stored")
-        meta = json.loads(result["meta"])
-        if hashlib.sha256(result["npz"]).hexdigest() != meta.get("npz_sha256"):
-            raise ComputeError(f"trace {spec.name}: the bytes that came back do not match their checksum")
+        store.adopt(spec, key, result["npz"], result["meta"], force)
         self.received_bytes += len(result["npz"])
-        _store_trace(npz, meta_path, result["npz"], result["meta"], force)
-        store.ensure(spec)  # a cache hit now: notes a default trace in the index plain manim reads
-        return {"cached": False, "wall_s": meta.get("wall_s"), "key": key}
+        return {"cached": False, "wall_s": json.loads(result["meta"]).get("wall_s"), "key": key}
 
     def _trace_ref(self, npz: Path) -> Any:
         """A stored trace (its arrays and its metadata) in the object store, put there once per run."""
@@ -190,15 +193,6 @@ class RayExecutor:
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ComputeError(f"{label} failed on Ray ({type(exc).__name__}, after up to {MAX_RETRIES} retries): "
                                f"{reason}") from None
-
-
-def _store_trace(npz: Path, meta_path: Path, npz_bytes: bytes, meta_text: str, force: bool) -> None:
-    """The same files, lock and atomic writes as a trace computed here."""
-    npz.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(npz.with_suffix(".lock"))):
-        if force or TraceStore.valid(TraceStore(), npz, meta_path) is None:
-            atomic_write(npz, lambda f: f.write(npz_bytes))
-            atomic_write(meta_path, lambda f: f.write(meta_text.encode("utf-8")))
 
 
 # ---- on the worker ----------------------------------------------------------------------------------------------
@@ -221,41 +215,41 @@ def render_on_worker(request: dict, *trace_files: tuple[bytes, bytes]) -> dict:
     media = worker_scratch() / "media" / request["media_name"]
     media.mkdir(parents=True, exist_ok=True)
     with FileLock(str(media) + ".lock"), tempfile.TemporaryDirectory(dir=worker_scratch()) as scratch:
-        traces = {}
-        for name, (npz, meta) in zip(request["trace_names"], trace_files):
-            path = Path(scratch) / f"{name}.npz"
-            path.write_bytes(npz)
-            path.with_suffix(".json").write_bytes(meta)
-            traces[name] = str(path)
-        driver_media = request["media_dir"]
+        traces = _unpack_traces(Path(scratch), request["trace_names"], trace_files)
         env = {**os.environ, "PYTHONPATH": str(ROOT), "REEL_TRACES": json.dumps(traces),
-               **{k: v.replace(driver_media, str(media)) for k, v in request["env"].items()}}
+               **{k: v.replace(request["media_dir"], str(media)) for k, v in request["env"].items()}}
         env.pop("REEL_OUTPUT", None)  # a render writes nothing outside its media folder
-        for leftover in ("videos", "images"):
-            shutil.rmtree(media / leftover, ignore_errors=True)
-        for name in ("screen.json", "companion.png", "companion.json"):
-            (media / name).unlink(missing_ok=True)
+        clear_media(media)
         log_path = Path(scratch) / "manim.log"
         command = manim_command(request["quality"], request["still"], ROOT / request["module"], request["scene"], media)
         with open(log_path, "w", encoding="utf-8") as log:
             returncode, wall, cpu = timed_run(command, env, log, preexec_fn=_die_with_parent)
-        files = {}
-        if returncode == 0:
-            try:
-                produced = find_output(media, request["scene"], request["still"], request["label"])
-                files[str(produced.relative_to(media))] = produced.read_bytes()
-            except ComputeError as exc:
-                with open(log_path, "a", encoding="utf-8") as log:
-                    log.write(f"\n{exc}\n")
-                returncode = 1
-        for name in ("screen.json", "companion.png", "companion.json"):
-            if (media / name).is_file():
-                files[name] = (media / name).read_bytes()
-        shutil.rmtree(media / "videos", ignore_errors=True)  # keep the Tex/text caches, not the movie pieces
-        shutil.rmtree(media / "images", ignore_errors=True)
+            files = _written_files(media, request, log) if returncode == 0 else {}
+        drop_movie_pieces(media)
         text = log_path.read_text(encoding="utf-8", errors="replace")[-LOG_BYTES:]
-        return {"returncode": returncode, "wall_s": wall, "cpu_s": cpu, "log": text, "files": files,
-                "node": socket.gethostname(), "quality": QUALITIES[request["quality"]]}
+        return {"returncode": returncode if files else 1, "wall_s": wall, "cpu_s": cpu, "log": text, "files": files}
+
+
+def _unpack_traces(folder: Path, names: list[str], files: tuple[tuple[bytes, bytes], ...]) -> dict[str, str]:
+    """Each trace's npz and metadata written into ``folder``; name → npz path, as ``REEL_TRACES`` wants it."""
+    paths = {}
+    for name, (npz, meta) in zip(names, files):
+        path = folder / f"{name}.npz"
+        path.write_bytes(npz)
+        path.with_suffix(".json").write_bytes(meta)
+        paths[name] = str(path)
+    return paths
+
+
+def _written_files(media: Path, request: dict, log) -> dict[str, bytes]:
+    """What a finished render wrote, by path under its media folder (empty, and said in the log, if no output)."""
+    try:
+        produced = find_output(media, request["scene"], request["still"], request["label"])
+    except ComputeError as exc:
+        log.write(f"\n{exc}\n")
+        return {}
+    files = {str(produced.relative_to(media)): produced.read_bytes()}
+    return files | {name: (media / name).read_bytes() for name in SIDE_FILES if (media / name).is_file()}
 
 
 def trace_on_worker(request: dict) -> dict:

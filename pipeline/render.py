@@ -33,7 +33,7 @@ from pipeline.registry import Chapter, Entry
 
 __all__ = ["QUALITIES", "quality_name", "screen_log_path", "RenderJob", "RunResult", "scene_job", "still_job",
            "titlecard_job", "run_jobs", "with_companion_stills", "TraceJob", "Executor", "LocalExecutor",
-           "manim_command", "find_output", "timed_run"]
+           "manim_command", "find_output", "timed_run", "clear_media", "drop_movie_pieces", "SIDE_FILES"]
 
 # manim's presets: flag letter → folder name manim itself uses
 QUALITIES = {"l": "480p15", "m": "720p30", "h": "1080p60", "p": "1440p60", "k": "2160p60"}
@@ -227,11 +227,7 @@ def run_job(job: RenderJob, recheck: bool = True, executor: Executor | None = No
     with FileLock(str(media_dir) + ".lock"):
         if recheck and job.fresh:  # a concurrent run made it while this one waited for the lock
             return None
-        for leftover in ("videos", "images"):  # from an interrupted run
-            shutil.rmtree(media_dir / leftover, ignore_errors=True)
-        screen_log.unlink(missing_ok=True)
-        companion_png.unlink(missing_ok=True)
-        companion_png.with_suffix(".json").unlink(missing_ok=True)
+        clear_media(media_dir)
         # the log is written aside and renamed, so a killed job leaves the previous log whole
         partial_log = log_path.with_name(log_path.name + ".partial")
         with open(partial_log, "w", encoding="utf-8") as log:
@@ -251,10 +247,24 @@ def run_job(job: RenderJob, recheck: bool = True, executor: Executor | None = No
             os.replace(screen_log, beside)
             extra["screen_log"] = str(beside.relative_to(output_dir()))
         record = publish(produced, job.artifact, job.key, inputs=job.inputs, **job.record, **extra)
-        # keep manim's Tex/Text caches for the next render of this scene, not its movie pieces
-        shutil.rmtree(media_dir / "videos", ignore_errors=True)
-        shutil.rmtree(media_dir / "images", ignore_errors=True)
+        drop_movie_pieces(media_dir)
         return record
+
+
+SIDE_FILES = ("screen.json", "companion.png", "companion.json")  # what a render writes beside its output
+
+
+def clear_media(media_dir: Path) -> None:
+    """Remove what an interrupted run may have left in a job's media folder (its caches stay)."""
+    drop_movie_pieces(media_dir)
+    for name in SIDE_FILES:
+        (media_dir / name).unlink(missing_ok=True)
+
+
+def drop_movie_pieces(media_dir: Path) -> None:
+    """Keep manim's Tex/Text caches for the next render of the scene, not its movie pieces and images."""
+    shutil.rmtree(media_dir / "videos", ignore_errors=True)
+    shutil.rmtree(media_dir / "images", ignore_errors=True)
 
 
 def _publish_companion(job: RenderJob, png: Path, screen_log: Path) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import hashlib
 import importlib
 import json
 import math
@@ -288,6 +289,22 @@ class TraceStore:
         if not spec.overrides and spec.seed is None:
             self._index(spec.name, key, npz)
         return TraceResult(spec, key, npz, cached, meta)
+
+    def adopt(self, spec: TraceSpec, key: str, npz_bytes: bytes, meta_text: str, force: bool = False) -> None:
+        """Store a trace computed elsewhere (a Ray worker) under ``key``: the same files, lock and atomic writes
+        as one computed here; its bytes must match the checksum in its metadata."""
+        meta = json.loads(meta_text)
+        if hashlib.sha256(npz_bytes).hexdigest() != meta.get("npz_sha256"):
+            raise ComputeError(f"trace {spec.name}: the bytes that came back do not match their checksum")
+        claim_output_root()
+        npz, meta_path = self.paths(spec, key)
+        npz.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(npz.with_suffix(".lock"))):
+            if force or self.valid(npz, meta_path) is None:
+                atomic_write(npz, lambda f: f.write(npz_bytes))
+                atomic_write(meta_path, lambda f: f.write(meta_text.encode("utf-8")))
+        if not spec.overrides and spec.seed is None:
+            self._index(spec.name, key, npz)
 
     @property
     def index_path(self) -> Path:

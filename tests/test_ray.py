@@ -174,3 +174,14 @@ def test_address_joins_a_running_cluster(tmp_path):
     finally:
         os.killpg(head.pid, signal.SIGTERM)  # `--block` stops the node's processes when it ends
         head.wait(timeout=60)
+
+
+def test_sims_on_ray_store_the_trace_a_local_run_would(tmp_path):
+    """`reel sims --executor ray`: the worker's trace is stored here under the same key, with the same metrics."""
+    local, remote = ({"REEL_OUTPUT": str(tmp_path / name)} for name in ("local", "ray"))
+    mine = json.loads(reel("sims", "perceptron.and", "--json", env=local, check=True).stdout)
+    proc = reel("sims", "perceptron.and", "--json", "--executor", "ray", "--jobs", "1", env=remote, check=True)
+    theirs = json.loads(proc.stdout)
+    assert not theirs["cached"] and theirs["key"] == mine["key"] and theirs["metrics"] == mine["metrics"]
+    again = json.loads(reel("sims", "perceptron.and", "--json", "--executor", "ray", env=remote, check=True).stdout)
+    assert again["cached"]  # stored here: a second run sends nothing
