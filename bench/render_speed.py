@@ -4,10 +4,14 @@
 
 Renders the chosen targets (default: every implemented scene and figure) with ``--force`` into a
 private output folder, then the same scenes the way a manim user would without reel: one ``manim
-render`` per scene, one after another (videos only, at the same quality). Prints per job: seconds
-of video, wall, CPU, CPU-seconds per second of video; and for the run: wall, Σ job wall, cores, the
-longest job and the efficiency ``max(Σ job CPU / cores, longest job) / wall``, then the ratio to
-the peer. Numbers come from the render records (the manifest's source), which keep each render's wall and CPU time.
+render`` per chapter file (naming its scenes), one file after another (videos only, at the same
+quality). Prints per job: seconds of video, wall, CPU, CPU-seconds per second of video; and for the
+run: wall, Σ job wall, cores, the longest job and the efficiency ``max(Σ job CPU / cores, longest
+job) / wall``, then the ratio to the peer. Numbers come from the render records (the manifest's
+source), which keep each render's wall and CPU time.
+
+With ``--keep DIR`` from an earlier run, both reel and the peer find their Tex/Text caches warm (as an editor's
+second render would); in a fresh folder both typeset everything once.
 """
 
 from __future__ import annotations
@@ -44,15 +48,19 @@ def reel_run(targets: list[str], quality: str, jobs: int, output: Path) -> tuple
 
 
 def peer_run(targets: list[str], quality: str, output: Path) -> tuple[float, float]:
-    """One plain ``manim render`` per scene, sequentially, reading the traces through the store's index; its wall
-    and CPU seconds (manim encodes in a thread of its own, so one render can keep more than one core busy)."""
+    """One plain ``manim render FILE SCENE...`` per chapter file, sequentially, reading the traces through the
+    store's index; its wall and CPU seconds (manim encodes in a thread of its own, so one render can keep more than
+    one core busy)."""
     env = {**os.environ, "REEL_OUTPUT": str(output)}
     env.pop("REEL_TRACES", None)
-    start, cpu_before = time.perf_counter(), _children_cpu()
+    files: dict[Path, list[str]] = {}
     for entry in resolve_targets(targets, ("scene",)):
+        files.setdefault(entry.path, []).append(entry.name)
+    start, cpu_before = time.perf_counter(), _children_cpu()
+    for path, scenes in files.items():
         subprocess.run([sys.executable, "-m", "manim", "render", f"-q{quality}", "--media_dir",
-                        str(output / "peer-media"), "--progress_bar", "none", "-v", "WARNING", str(entry.path),
-                        entry.name], cwd=output, env=env, check=True, stdout=subprocess.DEVNULL)
+                        str(output / "peer-media"), "--progress_bar", "none", "-v", "WARNING", str(path), *scenes],
+                       cwd=output, env=env, check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - start, _children_cpu() - cpu_before
 
 
@@ -73,7 +81,7 @@ def report(wall: float, artifacts: list[dict], cores: int, peer: float, peer_cpu
     print(f"\nrun wall {wall:.1f} s; Σ job wall {sum(a['wall_s'] for a in jobs):.1f} s; Σ job CPU {cpu:.1f} s; "
           f"cores {cores}; longest job {longest:.1f} s")
     print(f"efficiency max(Σ CPU / cores, longest) / wall = {max(cpu / cores, longest) / wall:.2f}")
-    print(f"plain manim, one scene after another (videos only): {peer:.1f} s wall, {peer_cpu:.1f} s CPU "
+    print(f"plain manim, one file after another (videos only): {peer:.1f} s wall, {peer_cpu:.1f} s CPU "
           f"({peer_cpu / peer:.2f} cores busy); reel / peer = {wall / peer:.2f}")
     scenes = sum(a["cpu_s"] for a in jobs if a["kind"] == "scene")
     print(f"CPU of the same scene videos: reel {scenes:.1f} s, peer {peer_cpu:.1f} s ({scenes / peer_cpu:.2f}); "

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -24,7 +25,7 @@ from pipeline.assemble import assemble_book, assemble_chapter, missing_chapters
 from pipeline.errors import UsageError
 from pipeline.media import require_ffmpeg
 from pipeline.paths import theme
-from pipeline.registry import CHAPTERS, Entry, chapter_entries, resolve_targets
+from pipeline.registry import CHAPTERS, Chapter, Entry, chapter_entries, resolve_targets
 from pipeline.remote import check_executor
 from pipeline.render import (
     PREVIEW_QUALITY,
@@ -191,10 +192,11 @@ def open_executor(executor: str, address: str | None, workers: int, reporter: Re
 
 
 def _run(jobs: list[RenderJob], workers: int, force: bool, reporter: Reporter, report: Report,
-         traces: list[TraceJob] = (), executor: str = "local", address: str | None = None) -> RunResult:
+         traces: list[TraceJob] = (), executor: str = "local", address: str | None = None,
+         after: Callable[[RenderJob, str], None] | None = None) -> RunResult:
     """Render the stale jobs, computing first (in the same job graph) the traces they read that are missing;
     failures are collected in the result (the caller raises them at the end). Nothing is sent to an executor
-    when every job is fresh."""
+    when every job is fresh. ``after(job, outcome)`` hears of each job as it ends."""
     stale = [j for j in jobs if force or not j.fresh]
     report.fresh += [j.label for j in jobs if j not in stale]
     if not stale:
@@ -223,6 +225,8 @@ def _run(jobs: list[RenderJob], workers: int, force: bool, reporter: Reporter, r
         reporter.log({"rendered": f"rendered {job.label}", "fresh": f"{job.label}: made meanwhile by another run",
                       "failed": f"[red]failed[/] {job.label}"}[outcome])
         reporter.advance(task)
+        if after:
+            after(job, outcome)
 
     def traced(trace: TraceJob, info: dict | None, error: str) -> None:
         if error:
@@ -255,17 +259,20 @@ def render(targets: Iterable[str], quality: str = "m", workers: int = 2, force: 
         chapters = sorted({e.chapter for e in entries if e.kind == "scene"}, key=lambda c: c.number)
         cards = {c.tag: titlecard_job(c, quality) for c in chapters}
         try:
-            result = _run(jobs + list(cards.values()), workers, force, reporter, report, todo, executor, address)
-            broken = {job.record["chapter"] for job in jobs + list(cards.values()) if job.label in result.failed}
-            for chapter in chapters:
-                if chapter.number in broken:  # its old part is stale for these settings: leave the chapter
-                    reporter.log(f"{chapter.tag} not assembled: a part failed")
-                    continue
-                state = assemble_chapter(chapter, cards[chapter.tag].artifact, quality, force)
-                if state:
-                    report.chapters[chapter.tag] = state
-                    if state == "assembled":
-                        reporter.log(f"assembled {chapter.tag}")
+            with ThreadPoolExecutor(max_workers=1) as joiner:
+                early = ChaptersAsReady(chapters, cards, jobs, quality, force, joiner)
+                result = _run(jobs + list(cards.values()), workers, force, reporter, report, todo, executor,
+                              address, after=early.part_ended)
+                broken = {job.record["chapter"] for job in jobs + list(cards.values()) if job.label in result.failed}
+                for chapter in chapters:
+                    if chapter.number in broken:  # its old part is stale for these settings: leave the chapter
+                        reporter.log(f"{chapter.tag} not assembled: a part failed")
+                        continue
+                    state = early.state(chapter)
+                    if state:
+                        report.chapters[chapter.tag] = state
+                        if state == "assembled":
+                            reporter.log(f"assembled {chapter.tag}")
             if not targets and not broken:
                 ready = [c for c in CHAPTERS if any(e.implemented and e.kind == "scene" for e in chapter_entries(c))]
                 report.book = assemble_book(ready, quality, force)
@@ -318,6 +325,42 @@ def preview(target: str, sets: Iterable[str] = (), force: bool = False, quiet: b
             report.manifest = write_manifest()
         result.raise_failures()
     return job.artifact, report
+
+
+class ChaptersAsReady:
+    """Join each chapter video as soon as its title card and scene videos are made, on ``joiner`` (one thread),
+    while the workers go on with other chapters: the run does not end with every chapter joined one by one."""
+
+    def __init__(self, chapters: list[Chapter], cards: dict[str, RenderJob], jobs: list[RenderJob], quality: str,
+                 force: bool, joiner: ThreadPoolExecutor) -> None:
+        self._chapters = {c.number: c for c in chapters}
+        self._cards, self._quality, self._force, self._joiner = cards, quality, force, joiner
+        parts = [*cards.values(), *(j for j in jobs if j.record["kind"] == "scene")]
+        self._waiting: dict[int, set[str]] = defaultdict(set)  # chapter → labels of its parts still to render
+        for job in parts:
+            if job.record["chapter"] in self._chapters and (force or not job.fresh):
+                self._waiting[job.record["chapter"]].add(job.label)
+        self._joined: dict[int, Future] = {}
+
+    def part_ended(self, job: RenderJob, outcome: str) -> None:
+        number = job.record["chapter"]
+        if job.label not in self._waiting.get(number, ()):
+            return
+        if outcome == "failed":  # the chapter stays as it was (``state`` is not asked for it)
+            del self._waiting[number]
+            return
+        self._waiting[number].discard(job.label)
+        if not self._waiting[number]:
+            del self._waiting[number]
+            self._joined[number] = self._joiner.submit(self._assemble, self._chapters[number])
+
+    def state(self, chapter: Chapter) -> str | None:
+        """The chapter's assembly: the one started early (its error raised here), or done now."""
+        started = self._joined.get(chapter.number)
+        return started.result() if started else self._assemble(chapter)
+
+    def _assemble(self, chapter: Chapter) -> str | None:
+        return assemble_chapter(chapter, self._cards[chapter.tag].artifact, self._quality, self._force)
 
 
 def _jobs_for(entries: list[Entry], quality: str, traces: dict[str, tuple[str, Path]]) -> list[RenderJob]:

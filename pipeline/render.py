@@ -1,7 +1,8 @@
 """Render scenes with manim, one process per scene, in parallel.
 
-Each job runs ``python -m manim`` with its own ``media_dir`` (manim's Tex and
-Text caches are not safe to share between processes), names its scene
+Each job runs manim's command line in a process of its own (forked from a warm
+manim process, ``pipeline.forkserver``) with its own ``media_dir`` (manim's Tex
+and Text caches are not safe to share between processes), names its scene
 explicitly, and publishes its file only when manim has finished. A scene's
 video job may carry its 1080p still as a *companion*: the same process draws
 the last frame at 1080p once ``construct()`` ends, so the still costs no
@@ -26,6 +27,7 @@ from filelock import FileLock
 
 from pipeline.artifacts import is_fresh, publish, read_record
 from pipeline.errors import ComputeError, UsageError
+from pipeline.forkserver import ForkServer, ForkServerError
 from pipeline.hashing import digest, package_version, scene_sources, source_closure
 from pipeline.media import probe_duration
 from pipeline.paths import ROOT, cache_dir, output_dir, theme
@@ -33,7 +35,7 @@ from pipeline.registry import Chapter, Entry
 
 __all__ = ["QUALITIES", "quality_name", "screen_log_path", "RenderJob", "RunResult", "scene_job", "still_job",
            "titlecard_job", "run_jobs", "with_companion_stills", "TraceJob", "Executor", "LocalExecutor",
-           "manim_command", "find_output", "timed_run", "clear_media", "drop_movie_pieces", "SIDE_FILES"]
+           "manim_command", "manim_args", "find_output", "timed_run", "clear_media", "drop_movie_pieces", "SIDE_FILES"]
 
 # manim's presets: flag letter → folder name manim itself uses
 QUALITIES = {"l": "480p15", "m": "720p30", "h": "1080p60", "p": "1440p60", "k": "2160p60"}
@@ -152,12 +154,17 @@ def _job_name(job: RenderJob) -> str:
 
 
 def manim_command(quality: str, still: bool, module_path: Path, scene: str, media_dir: Path) -> list[str]:
-    """The manim invocation of one job (the same here and on a Ray worker)."""
-    cmd = [sys.executable, "-m", "manim", "render", f"-q{quality}", "--media_dir", str(media_dir),
-           "--config_file", str(MANIM_CONFIG), "--disable_caching", "--progress_bar", "none", "-v", "WARNING"]
+    """The manim invocation of one job as a process of its own (on a Ray worker; here it runs forked)."""
+    return [sys.executable, "-m", "manim", *manim_args(quality, still, module_path, scene, media_dir)]
+
+
+def manim_args(quality: str, still: bool, module_path: Path, scene: str, media_dir: Path) -> list[str]:
+    """manim's command line for one job, after ``manim``."""
+    args = ["render", f"-q{quality}", "--media_dir", str(media_dir), "--config_file", str(MANIM_CONFIG),
+            "--disable_caching", "--progress_bar", "none", "-v", "WARNING"]
     if still:
-        cmd += ["-s", "--format", "png"]
-    return cmd + [str(module_path), scene]
+        args += ["-s", "--format", "png"]
+    return args + [str(module_path), scene]
 
 
 def find_output(media_dir: Path, scene: str, still: bool, label: str) -> Path:
@@ -348,16 +355,56 @@ class Executor(Protocol):
 
 
 class LocalExecutor:
-    """Every job a child process of this one (the default)."""
+    """Every job a child process here (the default).
+
+    A render forks from a warm manim process (``pipeline.forkserver``), one per worker thread, instead of
+    starting ``python -m manim``: the import of manim (≈0.8 CPU-s) is paid once per worker, not once per job.
+    If that server cannot start, jobs run as plain ``python -m manim`` processes. ``close()`` ends the servers.
+    """
+
+    def __init__(self, fork: bool = True) -> None:
+        self._fork = fork
+        self._servers: dict[int, ForkServer] = {}  # worker thread → its server
+        self._lock = threading.Lock()
 
     def run_manim(self, job: RenderJob, media_dir: Path, env: dict[str, str], log) -> tuple[int, float, float]:
-        return timed_run(manim_command(job.quality, job.still, job.module_path, job.scene, media_dir), env, log)
+        server = self._server() if self._fork else None
+        if server is None:
+            return timed_run(manim_command(job.quality, job.still, job.module_path, job.scene, media_dir), env, log)
+        log.flush()
+        try:
+            return server.run(manim_args(job.quality, job.still, job.module_path, job.scene, media_dir), env,
+                              Path(log.name))
+        except ForkServerError as exc:
+            raise ComputeError(f"rendering {job.label}: {exc}") from None
 
     def run_trace(self, trace: TraceJob) -> dict:
         return run_trace_job(trace)
 
+    def _server(self) -> ForkServer | None:
+        """This thread's server, started on its first render (a server that died is replaced)."""
+        thread = threading.get_ident()
+        with self._lock:
+            server = self._servers.get(thread)
+        if server is not None and server.alive:
+            return server
+        try:
+            server = ForkServer(ROOT)
+        except ForkServerError:
+            self._fork = False  # a manim that cannot even import fails again, with its log, as a plain process
+            return None
+        with self._lock:
+            self._servers[thread] = server
+        return server
 
-LOCAL = LocalExecutor()
+    def close(self) -> None:
+        with self._lock:
+            servers, self._servers = list(self._servers.values()), {}
+        for server in servers:
+            server.close()
+
+
+LOCAL = LocalExecutor(fork=False)  # one job at a time, no server to keep (``run_jobs`` makes its own)
 
 
 def run_jobs(jobs: Iterable[RenderJob], workers: int, on_start: Callable[[RenderJob], None] | None = None,
@@ -372,7 +419,18 @@ def run_jobs(jobs: Iterable[RenderJob], workers: int, on_start: Callable[[Render
     says which; ``on_trace(trace, info, error)`` reports each trace. The ``executor`` runs each job (default: a
     child process here); scheduling, locks, checks and publishing stay in this process.
     """
-    executor = executor or LOCAL
+    own = executor is None
+    executor = executor or LocalExecutor()
+    try:
+        return _run_graph(jobs, workers, on_start, on_end, force, traces, on_trace, executor)
+    finally:
+        if own:
+            executor.close()
+
+
+def _run_graph(jobs: Iterable[RenderJob], workers: int, on_start: Callable[[RenderJob], None] | None,
+               on_end: Callable[[RenderJob, str], None] | None, force: bool, traces: Iterable[TraceJob],
+               on_trace: Callable[[TraceJob, dict | None, str], None] | None, executor: Executor) -> RunResult:
     queue: list[RenderJob | TraceJob] = [*traces, *longest_first([j for j in jobs if force or not j.fresh])]
     pending = {t.name for t in queue if isinstance(t, TraceJob)}
     failed_traces: dict[str, str] = {}

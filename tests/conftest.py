@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -126,3 +127,17 @@ def assert_video_has_content(path: Path, fractions: tuple[float, ...] = (0.1, 0.
 
 def assert_still_has_content(path: Path) -> None:
     assert_not_blank(gray_frame(path), path.name)
+
+
+def child_of(parent: int, timeout: float) -> int | None:
+    """A process whose parent is ``parent``, once one exists (None if none does within ``timeout`` seconds)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                    return int(entry.name)
+            except (OSError, ValueError, IndexError):
+                continue
+        time.sleep(0.05)
+    return None

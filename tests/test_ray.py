@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, reel
+from conftest import ROOT, child_of, reel
 from pipeline.media import probe
 from screenlog import shared_trace_store
 
@@ -98,20 +98,6 @@ def _ray_task_pid(function: str, timeout: float) -> int | None:
     return None
 
 
-def _child_of(parent: int, timeout: float) -> int | None:
-    """A process whose parent is ``parent``, once one exists."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for entry in Path("/proc").iterdir():
-            try:
-                if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == parent:
-                    return int(entry.name)
-            except (OSError, ValueError, IndexError):
-                continue
-        time.sleep(0.05)
-    return None
-
-
 def test_a_killed_worker_is_retried_and_the_run_completes(tmp_path):
     output = tmp_path / "output"
     shared_trace_store(output)
@@ -122,7 +108,7 @@ def test_a_killed_worker_is_retried_and_the_run_completes(tmp_path):
     try:
         pid = _ray_task_pid("render_on_worker", timeout=120)
         assert pid is not None, "no Ray worker ever ran the render"
-        manim = _child_of(pid, timeout=60)
+        manim = child_of(pid, timeout=60)
         assert manim is not None, "the task never started manim"
         os.kill(pid, signal.SIGKILL)  # mid-task: its manim is running; the task cannot have returned
         stdout, stderr = run.communicate(timeout=600)

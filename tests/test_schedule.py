@@ -78,3 +78,36 @@ def test_one_job_graph_renders_start_when_their_traces_are_ready(out, monkeypatc
     assert "its trace bad.c failed" in result.failed["uses_c"]
     assert "boom" in result.failed["trace bad.c"]
     assert sorted(j.label for j in result.rendered) == ["uses_a", "uses_b"]
+
+
+def test_a_chapter_is_joined_as_soon_as_its_parts_are_made(out, monkeypatch):
+    """While other chapters still render, a chapter whose title card and scenes are done is joined; a chapter with
+    a failed part is not; one with nothing to render is joined when asked."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pipeline import build
+    from pipeline.registry import chapter_by_tag
+    from pipeline.render import titlecard_job
+
+    joined: list[str] = []
+    monkeypatch.setattr(build, "assemble_chapter", lambda chapter, *args: joined.append(chapter.tag) or "assembled")
+    chapters = [chapter_by_tag(t) for t in ("ch01", "ch02", "ch03")]
+    cards = {c.tag: titlecard_job(c, "l") for c in chapters}
+    scenes = [j for j in _jobs() if not j.still and j.record["chapter"] in (1, 2)]
+    with ThreadPoolExecutor(max_workers=1) as joiner:
+        early = build.ChaptersAsReady(chapters, cards, scenes, "l", True, joiner)
+        ch01 = [cards["ch01"], *(j for j in scenes if j.record["chapter"] == 1)]
+        for job in ch01[:-1]:
+            early.part_ended(job, "rendered")
+        joiner.submit(lambda: None).result()
+        assert joined == []  # one part still to come
+        early.part_ended(ch01[-1], "fresh")  # made by a concurrent run: as good as rendered here
+        joiner.submit(lambda: None).result()
+        assert joined == ["ch01"]
+        early.part_ended(cards["ch02"], "failed")
+        for job in (j for j in scenes if j.record["chapter"] == 2):
+            early.part_ended(job, "rendered")
+        joiner.submit(lambda: None).result()
+        assert joined == ["ch01"]
+        assert early.state(chapters[0]) == "assembled" and joined == ["ch01"]  # the early join's result
+        assert early.state(chapters[2]) == "assembled" and joined == ["ch01", "ch03"]  # asked: joined now
