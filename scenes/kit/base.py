@@ -32,6 +32,7 @@ from manim import (
     UL,
     UP,
     Animation,
+    Camera,
     FadeIn,
     FadeOut,
     Mobject,
@@ -45,7 +46,10 @@ from manim.mobject.svg import svg_mobject
 from manim.mobject.svg.svg_mobject import VMobjectFromSVGPath
 from manim.mobject.text.numbers import DecimalNumber
 from manim.mobject.text.text_mobject import MarkupText
+from manim.renderer.cairo_renderer import CairoRenderer
 
+from scenes.kit.camera import BookCamera
+from scenes.kit.encoder import BookFileWriter
 from scenes.kit.frames import draw_only_the_last_frame, save_frame_png, still_request
 from scenes.kit.palette import PALETTE
 from scenes.kit.text import CAPTION_SIZE, TITLE_SIZE, cjk
@@ -255,6 +259,12 @@ class BookScene(Scene):
 
     TRACES: Sequence[str] = ()
     TITLE = ""
+
+    def __init__(self, camera_class: type[Camera] = BookCamera, skip_animations: bool = False, **kwargs: Any) -> None:
+        # the same frames and video as manim's own camera and file writer, for less CPU a frame
+        renderer = kwargs.pop("renderer", None) or CairoRenderer(
+            file_writer_class=BookFileWriter, camera_class=camera_class, skip_animations=skip_animations)
+        super().__init__(renderer=renderer, camera_class=camera_class, skip_animations=skip_animations, **kwargs)
 
     def setup(self) -> None:
         self.camera.background_color = PALETTE.background

@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from manim import Scene
-from manim.camera.camera import Camera
 from manim.utils.iterables import list_update
+
+from scenes.kit.camera import BookCamera
 
 __all__ = ["draw_only_the_last_frame", "save_frame_png", "still_request"]
 
@@ -68,9 +69,9 @@ def save_frame_png(scene: Scene, path: Path, width: int, height: int) -> None:
     """
     start, cpu = time.perf_counter(), time.process_time()
     own = scene.renderer.camera
-    camera = Camera(pixel_width=width, pixel_height=height, frame_width=own.frame_width,
-                    frame_height=own.frame_height, background_color=own.background_color,
-                    background_opacity=own.background_opacity)
+    camera = BookCamera(pixel_width=width, pixel_height=height, frame_width=own.frame_width,
+                        frame_height=own.frame_height, background_color=own.background_color,
+                        background_opacity=own.background_opacity)
     camera.capture_mobjects(list_update(scene.mobjects, scene.foreground_mobjects))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".png")
