@@ -38,12 +38,14 @@ def reel_run(targets: list[str], quality: str, jobs: int, output: Path) -> tuple
     traces = sorted({t for e in resolve_targets(targets, ("scene", "figure")) for t in e.traces})
     subprocess.run([sys.executable, "-m", "pipeline.cli", "sims", *traces, "--quiet"], cwd=ROOT, env=env, check=True,
                    stdout=subprocess.DEVNULL)  # traces first: this measures rendering
-    start = time.perf_counter()
+    start, started_at = time.perf_counter(), time.time()
     subprocess.run([sys.executable, "-m", "pipeline.cli", "render", *targets, "-q", quality, "--jobs", str(jobs),
                     "--force", "--quiet"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
     wall = time.perf_counter() - start
-    # every render's record, title cards included (the manifest lists only deliverables)
-    records = [json.loads(p.read_text()) for p in (output / "cache" / "records").rglob("*.json")]
+    # every record this run wrote, title cards included (the manifest lists only deliverables); a kept folder
+    # also holds records of earlier runs at other qualities, which are not this run's
+    records = [json.loads(p.read_text()) for p in (output / "cache" / "records").rglob("*.json")
+               if p.stat().st_mtime >= started_at]
     return wall, [r for r in records if r.get("theme", "dark") == env.get("REEL_THEME", "dark")]
 
 
