@@ -20,6 +20,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -36,8 +37,9 @@ class ForkServer:
     """One warm manim process; ``run`` renders one job at a time (one server per worker thread)."""
 
     def __init__(self, cwd: Path) -> None:
+        self._errors = tempfile.TemporaryFile()  # a file, not a pipe: nothing the server prints can block it
         self._proc = subprocess.Popen([sys.executable, "-m", "pipeline.forkserver"], cwd=cwd, stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+                                      stdout=subprocess.PIPE, stderr=self._errors, text=True, bufsize=1)
         hello = self._proc.stdout.readline()
         if not hello.startswith('{"ready"'):
             self.close()
@@ -70,11 +72,14 @@ class ForkServer:
             except (OSError, subprocess.TimeoutExpired):
                 self._proc.kill()
                 self._proc.wait()
+        self._proc.stdout.close()
 
     def _stderr_tail(self) -> str:
+        """The last lines the server printed, once it has ended."""
         if self._proc.poll() is None:
             return ""
-        return " ".join(self._proc.stderr.read().strip().splitlines()[-3:])
+        self._errors.seek(0)
+        return " ".join(self._errors.read().decode(errors="replace").strip().splitlines()[-3:])
 
 
 # --- the server side --------------------------------------------------------------------------------------------

@@ -121,3 +121,28 @@ def test_killing_reel_ends_its_renders(out):
         assert not alive, f"still running after reel was killed: {alive}"
     finally:
         os.killpg(run.pid, signal.SIGKILL) if run.poll() is None else None
+
+
+def test_a_server_that_cannot_start_says_why(tmp_path, monkeypatch):
+    monkeypatch.setenv("PYTHONHOME", str(tmp_path))  # no standard library there: Python itself cannot start
+    with pytest.raises(ForkServerError, match="did not start.*Python"):
+        ForkServer(ROOT)
+
+
+def test_without_a_server_jobs_run_as_plain_processes(out, monkeypatch):
+    from pipeline import render
+
+    def broken(cwd):
+        raise ForkServerError("no server today")
+
+    monkeypatch.setattr(render, "ForkServer", broken)
+    plain: list[list[str]] = []
+    timed_run = render.timed_run
+    monkeypatch.setattr(render, "timed_run", lambda cmd, *a, **k: plain.append(cmd) or timed_run(cmd, *a, **k))
+    executor = LocalExecutor()
+    try:
+        record = run_job(_card("ch01"), executor=executor)
+    finally:
+        executor.close()
+    assert record["cpu_s"] > 0
+    assert plain and plain[0][1:3] == ["-m", "manim"]
