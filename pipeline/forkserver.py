@@ -79,7 +79,9 @@ class ForkServer:
         if self._proc.poll() is None:
             return ""
         self._errors.seek(0)
-        return " ".join(self._errors.read().decode(errors="replace").strip().splitlines()[-3:])
+        lines = [line.strip() for line in self._errors.read().decode(errors="replace").splitlines() if line.strip()]
+        errors = [line for line in lines if "Error" in line]  # a traceback's last line, or Python's fatal error
+        return errors[-1] if errors else " ".join(lines[-3:])
 
 
 # --- the server side --------------------------------------------------------------------------------------------
