@@ -33,20 +33,22 @@ from pipeline.registry import resolve_targets  # noqa: E402
 from pipeline.render import QUALITIES  # noqa: E402
 
 
-def reel_run(targets: list[str], quality: str, jobs: int, output: Path) -> tuple[float, list[dict]]:
+def reel_run(targets: list[str], quality: str, jobs: int, output: Path) -> tuple[float, float, list[dict]]:
+    """reel's wall seconds, the CPU seconds of all its processes (jobs, fork servers, joins, planning), and
+    the records of the renders it made."""
     env = {**os.environ, "REEL_OUTPUT": str(output)}
     traces = sorted({t for e in resolve_targets(targets, ("scene", "figure")) for t in e.traces})
     subprocess.run([sys.executable, "-m", "pipeline.cli", "sims", *traces, "--quiet"], cwd=ROOT, env=env, check=True,
                    stdout=subprocess.DEVNULL)  # traces first: this measures rendering
-    start, started_at = time.perf_counter(), time.time()
+    start, started_at, cpu_before = time.perf_counter(), time.time(), _children_cpu()
     subprocess.run([sys.executable, "-m", "pipeline.cli", "render", *targets, "-q", quality, "--jobs", str(jobs),
                     "--force", "--quiet"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
-    wall = time.perf_counter() - start
+    wall, everything = time.perf_counter() - start, _children_cpu() - cpu_before
     # every record this run wrote, title cards included (the manifest lists only deliverables); a kept folder
     # also holds records of earlier runs at other qualities, which are not this run's
     records = [json.loads(p.read_text()) for p in (output / "cache" / "records").rglob("*.json")
                if p.stat().st_mtime >= started_at]
-    return wall, [r for r in records if r.get("theme", "dark") == env.get("REEL_THEME", "dark")]
+    return wall, everything, [r for r in records if r.get("theme", "dark") == env.get("REEL_THEME", "dark")]
 
 
 def peer_run(targets: list[str], quality: str, output: Path) -> tuple[float, float]:
@@ -71,7 +73,8 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def report(wall: float, artifacts: list[dict], cores: int, peer: float, peer_cpu: float) -> None:
+def report(wall: float, artifacts: list[dict], cores: int, peer: float, peer_cpu: float,
+           everything: float | None = None) -> None:
     jobs = [a for a in artifacts if "wall_s" in a]
     print(f"{'job':<36} {'video s':>8} {'wall s':>8} {'CPU s':>8} {'CPU s / video s':>16}")
     for a in sorted(jobs, key=lambda a: -a["wall_s"]):
@@ -83,6 +86,9 @@ def report(wall: float, artifacts: list[dict], cores: int, peer: float, peer_cpu
     print(f"\nrun wall {wall:.1f} s; Σ job wall {sum(a['wall_s'] for a in jobs):.1f} s; Σ job CPU {cpu:.1f} s; "
           f"cores {cores}; longest job {longest:.1f} s")
     print(f"efficiency max(Σ CPU / cores, longest) / wall = {max(cpu / cores, longest) / wall:.2f}")
+    if everything is not None:  # what the job records do not hold: planning, fork servers' imports, joins, probes
+        print(f"CPU of all reel's processes {everything:.1f} s: the jobs {cpu:.1f} s, "
+              f"the rest {everything - cpu:.1f} s")
     print(f"plain manim, one file after another (videos only): {peer:.1f} s wall, {peer_cpu:.1f} s CPU "
           f"({peer_cpu / peer:.2f} cores busy); reel / peer = {wall / peer:.2f}")
     scenes = sum(a["cpu_s"] for a in jobs if a["kind"] == "scene")
@@ -100,9 +106,9 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="reel-bench-") as tmp:
         output = args.keep.resolve() if args.keep else Path(tmp) / "reel"
-        wall, artifacts = reel_run(args.targets, args.quality, args.jobs, output)
+        wall, everything, artifacts = reel_run(args.targets, args.quality, args.jobs, output)
         peer, peer_cpu = peer_run(args.targets, args.quality, output)
-    report(wall, artifacts, args.jobs, peer, peer_cpu)
+    report(wall, artifacts, args.jobs, peer, peer_cpu, everything)
 
 
 if __name__ == "__main__":
