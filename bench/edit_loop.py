@@ -4,15 +4,16 @@
     nice -n 10 .venv/bin/python bench/edit_loop.py --noop [--output DIR] [-q l] [--repeat N]
 
 Edit mode (default targets: ch02.Backprop, ch08.QKVAttention, ch12.ValueDiffusion). The project's
-``pipeline/``, ``scenes/`` and ``sims/`` are copied to a temporary tree, so nobody's checkout is touched.
-For each target: ``reel figure TARGET --force`` once, so traces and manim's caches are as an editor has
-them, then a harmless edit - one comment line appended to the scene's module, which changes the
-still's key as any edit of the scene does - and ``reel figure TARGET`` again, timed (wall and CPU of
+``pipeline/``, ``scenes/`` and ``sims/`` are copied to a temporary tree, so nobody's checkout is
+touched. For each target: ``reel figure TARGET --force`` once, so traces and manim's caches are as an
+editor has them, then a harmless edit - one comment line appended to the scene's module, which changes
+the still's key as any edit of the scene does - and ``reel figure TARGET`` again, timed (wall and CPU of
 the whole command, children included). Its cost is then split into phases: reel's own start-up and
-planning (timed in a process of its own), the manim process (from the still's record), and within it,
-from a second, instrumented run of the very same manim command: interpreter and manim import, manim's
-CLI and the scene module's import, ``setup()``, ``construct()``, ``tear_down()`` and the final frame
-(drawing and the PNG).
+planning (timed in a process of its own), the render (from the still's record: reel forks it from a
+process that has imported manim already, ``pipeline.forkserver``), and, from a second, instrumented run
+of the same manim command as a process of its own: interpreter and manim import (which reel's fork
+server pays once per command, not per render), manim's CLI and the scene module's import, ``setup()``,
+``construct()``, ``tear_down()`` and the final frame (drawing and the PNG).
 
 No-op mode: ``reel render -q Q`` over the whole book, which must find everything fresh and do no
 work; prints its wall and CPU time. The output folder must hold a full render at that quality
@@ -183,7 +184,7 @@ def edit_loop(targets: list[str], output: Path, repeat: int, source: Path) -> No
                     sys.exit(f"{target}: the edit did not make the still stale: {out.strip()}")
                 record = still_record(output, target)
                 print(f"  reel figure after an edit: {wall:6.2f} s wall, {cpu:6.2f} s CPU "
-                      f"(of which the manim process {record.get('wall_s', 0):.2f} s wall, "
+                      f"(of which the forked render {record.get('wall_s', 0):.2f} s wall, "
                       f"{record.get('cpu_s', 0):.2f} s CPU)")
             plan_wall, plan_cpu, out = timed([sys.executable, __file__, "--probe", target], tree, env)
             print(f"  phases: reel start-up and planning {plan_wall:5.2f} s wall {plan_cpu:5.2f} s CPU "
