@@ -388,7 +388,11 @@ class LocalExecutor:
             server = self._servers.get(thread)
         if server is not None and server.alive:
             return server
+        if server is not None:
+            server.close()
         try:
+            # started from the worker thread that uses it: the server dies with that thread (PR_SET_PDEATHSIG
+            # follows the thread), which ends only when the run has no more jobs for it
             server = ForkServer(ROOT)
         except ForkServerError:
             self._fork = False  # a manim that cannot even import fails again, with its log, as a plain process
